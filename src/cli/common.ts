@@ -1,0 +1,121 @@
+// What every command shares: files (atomic writes), the default checkpoint and
+// config, token input, and plain-text tables. The only Node-specific corner besides main.ts.
+
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.js";
+import { parseConfigYaml, type ModelConfig } from "../model/config.js";
+import { LOCKED } from "../model/presets.js";
+import { Tokenizer } from "../train/tokenizer.js";
+import { CANONICAL_TEXT } from "../train/vocab.js";
+
+/** A mistake in how the command was called: reported with its usage, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The project root: the nearest folder above this file with minigpt's package.json. */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "minigpt") return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error("cannot find minigpt's package.json above " + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+/** The shipped checkpoints, best first: the trained model, then the seed-0 initialisation. */
+export function defaultCheckpointPath(): string {
+  const dir = join(projectRoot(), "checkpoints");
+  for (const name of ["minigpt.safetensors", "minigpt-seed0.safetensors"]) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`no shipped checkpoint in ${dir}; run \`minigpt init --out ${join(dir, "minigpt-seed0.safetensors")}\``);
+}
+
+export function readBytes(path: string, what: string): Uint8Array {
+  if (!existsSync(path)) throw new Error(`${what} ${path} does not exist`);
+  return new Uint8Array(readFileSync(path));
+}
+
+/** `--config FILE` (partial files fill in from the locked config), else config.yaml at the root, else the locked preset. */
+export function readConfig(path: string | undefined): ModelConfig {
+  if (path !== undefined) return parseConfigYaml(readFileSync(resolve(path), "utf8"), LOCKED, path);
+  const root = join(projectRoot(), "config.yaml");
+  return existsSync(root) ? parseConfigYaml(readFileSync(root, "utf8"), LOCKED, "config.yaml") : LOCKED;
+}
+
+export function openCheckpoint(path: string | undefined): LoadedCheckpoint & { path: string } {
+  const p = path ?? defaultCheckpointPath();
+  return { ...loadCheckpoint(readBytes(p, "checkpoint"), p), path: p };
+}
+
+/** Write through a temporary file, flushed, then renamed: a reader sees the old file or the new one, never half of one. */
+export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    const fd = openSync(tmp, "w");
+    try {
+      const buf = typeof bytes === "string" ? Buffer.from(bytes) : bytes;
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Token ids from `--ids 1,2,3` or `--text "…"`, else the canonical sequence. */
+export function readTokens(tokenizer: Tokenizer, ids: string | undefined, text: string | undefined): number[] {
+  if (ids !== undefined && text !== undefined) throw new UsageError("give --ids or --text, not both");
+  if (ids !== undefined) {
+    const parts = ids.split(",").map((s) => s.trim());
+    if (parts.length === 0 || parts.some((s) => s === "")) throw new UsageError(`--ids "${ids}" is not a comma-separated list of token ids`);
+    return parts.map((s, i) => {
+      const n = Number(s);
+      if (!Number.isInteger(n)) throw new UsageError(`--ids: "${s}" (item ${i + 1}) is not an integer token id`);
+      return n;
+    });
+  }
+  return tokenizer.encode(text ?? CANONICAL_TEXT);
+}
+
+export function parseInteger(value: string | undefined, flag: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} ${value}: expected an integer ≥ ${min}`);
+  return n;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+export function formatShapeList(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/** A plain-text table; columns listed in `right` are right-aligned. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], right: readonly number[] = []): string {
+  const width = (s: string): number => [...s].length;
+  const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (right.includes(i) ? " ".repeat(widths[i]! - width(c)) + c : c + " ".repeat(widths[i]! - width(c))))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => "─".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+}

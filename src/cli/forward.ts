@@ -1,0 +1,36 @@
+// minigpt forward: logits for a sequence, and the most likely next tokens at each position.
+
+import { noGrad } from "../tensor/index.js";
+import { Tokenizer } from "../train/tokenizer.js";
+import { str, type Command } from "./command.js";
+import { openCheckpoint, parseInteger, printJson, readTokens, table } from "./common.js";
+
+export const forwardCommand: Command = {
+  name: "forward",
+  summary: "run the model on a sequence and print its logits / next-token predictions",
+  usage: "minigpt forward [--checkpoint FILE] [--ids 1,2,3 | --text \"…\"] [--encoder] [--top K] [--json]",
+  flags: { checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, encoder: { type: "boolean" }, top: { type: "string" } },
+  run(values) {
+    const { model, path } = openCheckpoint(str(values, "checkpoint"));
+    const tok = new Tokenizer();
+    const ids = readTokens(tok, str(values, "ids"), str(values, "text"));
+    const causal = !values["encoder"];
+    const logits = noGrad(() => model.forward(ids, { causal }));
+    const V = model.config.vocab_size;
+    const rows = ids.map((_, t) => Array.from(logits.data.subarray(t * V, (t + 1) * V)));
+    if (values["json"]) {
+      printJson({ ids, logits: rows });
+      return;
+    }
+    const k = parseInteger(str(values, "top"), "--top", 1) ?? 3;
+    const name = (id: number): string => (id < tok.size ? tok.token(id) : `#${id}`);
+    const body = rows.map((row, t) => {
+      const m = Math.max(...row);
+      const z = row.reduce((s, v) => s + Math.exp(v - m), 0);
+      const best = row.map((v, id) => ({ id, p: Math.exp(v - m) / z })).sort((a, b) => b.p - a.p).slice(0, k);
+      return [String(t), name(ids[t]!), best.map((b) => `${name(b.id)} ${(100 * b.p).toFixed(1)}%`).join("   ")];
+    });
+    process.stdout.write(`${path} (${causal ? "causal" : "encoder, no mask"})\n\n`);
+    process.stdout.write(table(["pos", "token", `top ${k} next tokens`], body, [0]) + "\n");
+  },
+};

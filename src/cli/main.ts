@@ -1,0 +1,67 @@
+// The command line: dispatch, flag parsing (unknown flags are errors), and error reporting.
+
+import { parseArgs } from "node:util";
+import { causalityCommand } from "./causality.js";
+import type { Command } from "./command.js";
+import { UsageError } from "./common.js";
+import { forwardCommand } from "./forward.js";
+import { initCommand } from "./init.js";
+import { inventoryCommand } from "./inventory.js";
+import { traceCommand } from "./trace.js";
+import { vocabCommand } from "./vocab.js";
+
+const COMMANDS: readonly Command[] = [traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, vocabCommand];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    "minigpt — a Mini-GPT you can understand down to the last parameter",
+    "",
+    "usage: minigpt <command> [flags]   (every command takes --json and --help)",
+    "",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Without --checkpoint, commands use the shipped model in checkpoints/.",
+  ].join("\n");
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(help() + "\n");
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    process.stderr.write(`minigpt: unknown command "${name}"\n\n${help()}\n`);
+    return 2;
+  }
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...rest],
+        options: { ...command.flags, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+        strict: true,
+        allowPositionals: false,
+      });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (parsed.values["help"]) {
+      process.stdout.write(`${command.usage}\n\n${command.summary}\n`);
+      return 0;
+    }
+    await command.run(parsed.values as Record<string, string | boolean | undefined>);
+    return 0;
+  } catch (err) {
+    const e = err as Error;
+    if (err instanceof UsageError) {
+      process.stderr.write(`minigpt ${name}: ${e.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`minigpt ${name}: error: ${e.message}\n`);
+    if (process.env["MINIGPT_DEBUG"]) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,5 @@
+// Entry point for ./bin/minigpt.
+
+import { main } from "./main.js";
+
+process.exitCode = await main(process.argv.slice(2));

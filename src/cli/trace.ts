@@ -1,0 +1,79 @@
+// minigpt trace: the shape of every intermediate tensor for the canonical sequence,
+// or (--toy) every value of one toy block, small enough to check on paper.
+
+import { toyModel, TOY_TOKENS, traceForward } from "../interp/trace.js";
+import { configToJson } from "../model/config.js";
+import { Tokenizer } from "../train/tokenizer.js";
+import { str, type Command } from "./command.js";
+import { formatShapeList, openCheckpoint, printJson, readTokens, table } from "./common.js";
+
+export const traceCommand: Command = {
+  name: "trace",
+  summary: "print every intermediate tensor's shape (or, with --toy, every value of a toy block)",
+  usage: "minigpt trace [--checkpoint FILE] [--ids 1,2,3 | --text \"…\"] [--toy] [--json]",
+  flags: { checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, toy: { type: "boolean" } },
+  run(values) {
+    if (values["toy"]) return traceToy(Boolean(values["json"]));
+    const { model, path } = openCheckpoint(str(values, "checkpoint"));
+    const tok = new Tokenizer();
+    const ids = readTokens(tok, str(values, "ids"), str(values, "text"));
+    const rows = traceForward(model, ids);
+    if (values["json"]) {
+      printJson({ checkpoint: path, ids, tokens: ids.map((id) => tokenName(tok, id)), config: configToJson(model.config), rows });
+      return;
+    }
+    const c = model.config;
+    const out = [
+      `Shape trace of one forward pass  ·  ${path}`,
+      `input: ${ids.map((id) => tokenName(tok, id)).join(" ")}   (B = 1, T = ${ids.length})`,
+      `config: d_model ${c.d_model}, n_heads ${c.n_heads} (d_head ${c.d_model / c.n_heads}), n_layers ${c.n_layers}, d_ff ${c.d_ff}, vocab ${c.vocab_size}, ${c.positional}, ${c.norm}-LN`,
+      "",
+      table(["hook point", "shape", "what it holds"], rows.map((r) => [r.name, formatShapeList(r.shape), r.what])),
+    ];
+    process.stdout.write(out.join("\n") + "\n");
+  },
+};
+
+function tokenName(tok: Tokenizer, id: number): string {
+  return id < tok.size ? tok.token(id) : `#${id}`;
+}
+
+function traceToy(json: boolean): void {
+  const model = toyModel();
+  const rows = traceForward(model, TOY_TOKENS, { withValues: true });
+  const weights = model.namedParameters().map(([name, t]) => ({ name, shape: [...t.shape], values: t.toArray() }));
+  if (json) {
+    printJson({ config: configToJson(model.config), ids: TOY_TOKENS, weights, rows });
+    return;
+  }
+  const out: string[] = [
+    "Block by hand (lab 00): one Pre-LN block, d_model 4, 2 heads of d_head 2, d_ff 8, 2 tokens.",
+    `Weights are N(0, 0.5²) rounded to one decimal; tokens ${JSON.stringify(TOY_TOKENS)}. Batch axis (B = 1) dropped below.`,
+    "",
+    "── weights ──",
+  ];
+  for (const w of weights) out.push(`${w.name} ${formatShapeList(w.shape)}`, formatValues(w.values, w.shape, 1));
+  out.push("", "── forward, in order ──");
+  for (const r of rows) out.push(`${r.name} ${formatShapeList(r.shape)}  ${r.what}`, formatValues(r.values, r.shape, 4));
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+/** Print nested arrays as matrices of the last two axes, labelled by the leading indices (a leading 1 is dropped). */
+function formatValues(values: unknown, shape: readonly number[], digits: number): string {
+  const cell = (v: number): string => (v === -Infinity ? "-inf" : v.toFixed(digits)).padStart(digits + 4);
+  const lines: string[] = [];
+  const walk = (v: unknown, depth: number, label: string): void => {
+    const rest = shape.length - depth;
+    if (rest <= 2) {
+      const rows = rest === 2 ? (v as number[][]) : rest === 1 ? [v as number[]] : [[v as number]];
+      if (label !== "") lines.push(`  ${label}`);
+      for (const row of rows) lines.push("    " + row.map(cell).join(" "));
+      return;
+    }
+    const arr = v as unknown[];
+    const skip = depth === 0 && shape[0] === 1;
+    arr.forEach((x, i) => walk(x, depth + 1, skip ? label : `${label}[${i}]`));
+  };
+  walk(values, 0, "");
+  return lines.join("\n");
+}

@@ -1,0 +1,87 @@
+// Multi-head causal self-attention with per-head weights (TransformerLens layout).
+
+import { Module } from "../nn/index.js";
+import { F, ops, type Tensor } from "../tensor/index.js";
+import { dHead, type ModelConfig } from "./config.js";
+import { blockHook, hook, type Hooks } from "./hooks.js";
+
+/** What attention needs from outside: positions' rotation tables and the mask choice. */
+export interface AttentionContext {
+  readonly rope: { cos: Tensor; sin: Tensor } | null; // [T, d_head] each
+  readonly causal: boolean;
+  readonly hooks: Hooks | null;
+}
+
+export class Attention extends Module {
+  readonly W_Q: Tensor; // [H, d_model, d_head]
+  readonly W_K: Tensor;
+  readonly W_V: Tensor;
+  readonly W_O: Tensor; // [H, d_head, d_model]
+  readonly b_Q: Tensor | null = null; // [H, d_head]
+  readonly b_K: Tensor | null = null;
+  readonly b_V: Tensor | null = null;
+  readonly b_O: Tensor | null = null; // [d_model]
+
+  constructor(readonly config: ModelConfig, readonly layer: number, dtype: Module["dtype"]) {
+    super(dtype);
+    const { d_model: d, n_heads: H } = config;
+    const dh = dHead(config);
+    this.W_Q = this.param("W_Q", [H, d, dh]);
+    this.W_K = this.param("W_K", [H, d, dh]);
+    this.W_V = this.param("W_V", [H, d, dh]);
+    this.W_O = this.param("W_O", [H, dh, d]);
+    if (config.attn_bias) {
+      this.b_Q = this.param("b_Q", [H, dh]);
+      this.b_K = this.param("b_K", [H, dh]);
+      this.b_V = this.param("b_V", [H, dh]);
+      this.b_O = this.param("b_O", [d]);
+    }
+  }
+
+  /** x [B, T, d_model] → [B, T, d_model]. */
+  forward(x: Tensor, ctx: AttentionContext): Tensor {
+    const [B, T, d] = x.shape as [number, number, number];
+    const { n_heads: H } = this.config;
+    const dh = dHead(this.config);
+    const at = (name: Parameters<typeof blockHook>[1], t: Tensor): Tensor => hook(ctx.hooks, blockHook(this.layer, name), t);
+
+    const xh = ops.reshape(x, [B, 1, T, d]);
+    const project = (W: Tensor, b: Tensor | null): Tensor => {
+      const y = ops.matmul(xh, W); // [B, H, T, d_head]
+      return b === null ? y : ops.add(y, ops.reshape(b, [H, 1, dh]));
+    };
+    let q = project(this.W_Q, this.b_Q);
+    let k = project(this.W_K, this.b_K);
+    if (ctx.rope !== null) {
+      q = F.rope(q, ctx.rope.cos, ctx.rope.sin);
+      k = F.rope(k, ctx.rope.cos, ctx.rope.sin);
+    }
+    q = at("attn.hook_q", q);
+    k = at("attn.hook_k", k);
+    const v = at("attn.hook_v", project(this.W_V, this.b_V));
+
+    let scores = ops.div(ops.matmul(q, k, false, true), Math.sqrt(dh)); // [B, H, T, T]
+    if (ctx.causal) scores = ops.maskedFill(scores, causalMask(T), [T, T], -Infinity);
+    scores = at("attn.hook_attn_scores", scores);
+    const pattern = at("attn.hook_pattern", F.softmax(scores));
+    const z = at("attn.hook_z", ops.matmul(pattern, v)); // [B, H, T, d_head]
+
+    // Σ_h z_h · W_O[h], as one product over the concatenated heads.
+    const zFlat = ops.reshape(ops.permute(z, [0, 2, 1, 3]), [B, T, H * dh]);
+    const out = ops.matmul(zFlat, ops.reshape(this.W_O, [H * dh, d]));
+    return this.b_O === null ? out : ops.add(out, this.b_O);
+  }
+}
+
+const masks = new Map<number, Uint8Array>();
+
+/** keep[i, j] = 1 when j ≤ i: a position sees itself and earlier ones. */
+export function causalMask(T: number): Uint8Array {
+  let m = masks.get(T);
+  if (m === undefined) {
+    m = new Uint8Array(T * T);
+    for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) m[i * T + j] = 1;
+    masks.set(T, m);
+  }
+  return m;
+}

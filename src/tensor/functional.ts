@@ -1,0 +1,76 @@
+// Composed ops: built only from the primitives in ops.ts, so their gradients
+// come for free. Fused kernels may replace them for speed later; these stay
+// the tested reference.
+
+import { add, div, erf, exp, log, max, mean, mul, neg, pick, reshape, slice, concat, sqrt, sub, sum, tanh } from "./ops.js";
+import { Tensor } from "./tensor.js";
+
+/** softmax over the last axis, stabilised by subtracting the (detached) row maximum. */
+export function softmax(x: Tensor): Tensor {
+  const e = exp(sub(x, max(x, -1, true).detach()));
+  return div(e, sum(e, -1, true));
+}
+
+export function logSoftmax(x: Tensor): Tensor {
+  const shifted = sub(x, max(x, -1, true).detach());
+  return sub(shifted, log(sum(exp(shifted), -1, true)));
+}
+
+/** LayerNorm over the last axis with biased variance: (x − μ)/√(σ² + eps) · w + b. */
+export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps: number): Tensor {
+  return add(mul(normalize(x, eps), w), b);
+}
+
+/** The parameter-free part of LayerNorm: (x − μ)/√(σ² + eps). */
+export function normalize(x: Tensor, eps: number): Tensor {
+  const centered = sub(x, mean(x, -1, true));
+  const variance = mean(mul(centered, centered), -1, true);
+  return div(centered, sqrt(add(variance, eps)));
+}
+
+/** Exact GELU: x · Φ(x) = ½·x·(1 + erf(x/√2)). */
+export function gelu(x: Tensor): Tensor {
+  return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+}
+
+/** GPT-2's tanh approximation: ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function geluTanh(x: Tensor): Tensor {
+  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return mul(mul(x, 0.5), add(tanh(inner), 1));
+}
+
+/** Swap the halves of the last axis and negate the new first half: [x₁, x₂] → [−x₂, x₁]. */
+export function rotateHalf(x: Tensor): Tensor {
+  const d = x.shape[x.rank - 1]!;
+  const half = d / 2;
+  return concat([neg(slice(x, -1, half, d)), slice(x, -1, 0, half)], -1);
+}
+
+/** RoPE in the rotate-half layout: x·cos + rotateHalf(x)·sin, with cos/sin tables [T, d_head]. */
+export function rope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  return add(mul(x, cos), mul(rotateHalf(x), sin));
+}
+
+/**
+ * Mean cross-entropy of logits [..., V] against integer targets, skipping
+ * positions whose target equals `ignoreIndex` (padding). Returns a scalar.
+ */
+export function crossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex = -1): Tensor {
+  const width = logits.shape[logits.rank - 1]!;
+  const rows = logits.size / width;
+  const flat = reshape(logits, [rows, width]);
+  const weight = new Float64Array(rows);
+  const safe = new Int32Array(rows);
+  let counted = 0;
+  for (let r = 0; r < rows; r++) {
+    const t = targets[r]!;
+    if (t === ignoreIndex) continue;
+    weight[r] = 1;
+    safe[r] = t;
+    counted++;
+  }
+  if (counted === 0) throw new Error("crossEntropy: every target is ignored; nothing to average");
+  const nll = neg(pick(logSoftmax(flat), safe)); // [rows]
+  const w = new Tensor(logits.dtype === "f64" ? weight : Float32Array.from(weight), [rows]);
+  return div(sum(mul(nll, w)), counted);
+}

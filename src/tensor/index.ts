@@ -1,0 +1,18 @@
+// The tensor package: Tensor, primitive ops, composed functions, the kernel seam.
+
+import { jsKernels } from "./kernels-js.js";
+import { registerReferenceKernels } from "./kernels.js";
+
+registerReferenceKernels(jsKernels);
+
+export { Tensor, noGrad, isGradEnabled, allocate } from "./tensor.js";
+export type { DType, GradNode } from "./tensor.js";
+export * as ops from "./ops.js";
+export * as F from "./functional.js";
+export { kernels, setKernels } from "./kernels.js";
+export type { Kernels, Data, UnaryOp, BinaryOp, ReduceOp } from "./kernels.js";
+export { jsKernels } from "./kernels-js.js";
+export { Rng } from "./rng.js";
+export type { RngState } from "./rng.js";
+export { sizeOf, formatShape, broadcastShapes } from "./shape.js";
+export type { Shape } from "./shape.js";

@@ -1,0 +1,55 @@
+// The kernel seam: the few arithmetic primitives every backend provides.
+// Tensors, autograd and the model call only these; a faster backend
+// (WebAssembly SIMD) replaces them with `setKernels` and nothing else changes.
+
+import type { Shape } from "./shape.js";
+
+export type Data = Float32Array | Float64Array;
+
+export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "tanh" | "erf" | "abs" | "sign";
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "eq";
+export type ReduceOp = "sum" | "max";
+
+export interface Kernels {
+  readonly name: string;
+  /**
+   * C[m, n] = Σ_k op(A)[m, k] · op(B)[k, n], added to C when `accumulate`.
+   * A is stored [m, k] (or [k, m] when transA); B is [k, n] (or [n, k] when transB).
+   */
+  matmul(
+    a: Data, aOff: number, b: Data, bOff: number, c: Data, cOff: number,
+    m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
+  ): void;
+  /** out[i] = op(x[i]). */
+  unary(op: UnaryOp, x: Data, out: Data): void;
+  /** out = a op b, where a and b are read through broadcast strides over `outShape`. */
+  binary(op: BinaryOp, a: Data, aStrides: readonly number[], b: Data, bStrides: readonly number[], out: Data, outShape: Shape): void;
+  /** Reduce the middle axis of x viewed as [outer, len, inner] into out [outer, inner]. */
+  reduce(op: ReduceOp, x: Data, outer: number, len: number, inner: number, out: Data): void;
+  /** out[i, :] = table[ids[i], :] for rows of length rowLen. */
+  gatherRows(table: Data, rowLen: number, ids: Int32Array, out: Data): void;
+  /** out[ids[i], :] += src[i, :]. */
+  scatterAddRows(src: Data, rowLen: number, ids: Int32Array, out: Data): void;
+  /** out = x with its axes reordered: out axis i is x axis perm[i]. */
+  permute(x: Data, shape: Shape, perm: readonly number[], out: Data): void;
+}
+
+let active: Kernels | null = null;
+let fallback: Kernels | null = null;
+
+/** The kernels in use. */
+export function kernels(): Kernels {
+  if (active === null) throw new Error("no kernel backend registered (import src/tensor/index.ts)");
+  return active;
+}
+
+/** Register the reference (plain TypeScript) kernels; called once by the tensor module. */
+export function registerReferenceKernels(k: Kernels): void {
+  fallback = k;
+  if (active === null) active = k;
+}
+
+/** Swap in another backend (or `null` to go back to the reference kernels). */
+export function setKernels(k: Kernels | null): void {
+  active = k ?? fallback;
+}

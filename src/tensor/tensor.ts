@@ -1,0 +1,147 @@
+// The Tensor: a dense row-major array with a shape, and the autograd graph walker.
+// Each op (ops.ts) records its parents and a local backward; `backward()` is a
+// topological sort and one loop, as in micrograd.
+
+import type { Data } from "./kernels.js";
+import { formatShape, sizeOf, type Shape } from "./shape.js";
+
+export type DType = "f32" | "f64";
+
+/** How a tensor was made: its inputs and the rule that maps the output's gradient to theirs. */
+export interface GradNode {
+  readonly op: string;
+  readonly parents: readonly Tensor[];
+  /** Gradients for each parent (null where a parent needs none). Runs with grad recording off. */
+  readonly backward: (grad: Tensor) => readonly (Tensor | null)[];
+}
+
+let recording = true;
+
+/** Whether ops currently record the graph. */
+export function isGradEnabled(): boolean {
+  return recording;
+}
+
+/** Run `fn` without recording the graph (inference, optimizer steps, backward itself). */
+export function noGrad<T>(fn: () => T): T {
+  const before = recording;
+  recording = false;
+  try {
+    return fn();
+  } finally {
+    recording = before;
+  }
+}
+
+export function allocate(dtype: DType, n: number): Data {
+  return dtype === "f64" ? new Float64Array(n) : new Float32Array(n);
+}
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly data: Data;
+  readonly node: GradNode | null;
+  requiresGrad: boolean;
+  grad: Tensor | null = null;
+
+  constructor(data: Data, shape: Shape, node: GradNode | null = null, requiresGrad = false) {
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(`tensor data has ${data.length} values but shape ${formatShape(shape)} needs ${sizeOf(shape)}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.node = node;
+    this.requiresGrad = requiresGrad || node !== null;
+  }
+
+  get dtype(): DType {
+    return this.data instanceof Float64Array ? "f64" : "f32";
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The same values, cut off from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** A single value (for one-element tensors). */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item() needs a one-element tensor, got shape ${formatShape(this.shape)}`);
+    return this.data[0]!;
+  }
+
+  /** Nested arrays, for printing and JSON. */
+  toArray(): unknown {
+    const build = (axis: number, offset: number): unknown => {
+      if (axis === this.shape.length) return this.data[offset];
+      const stride = sizeOf(this.shape.slice(axis + 1));
+      return Array.from({ length: this.shape[axis]! }, (_, i) => build(axis + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  /**
+   * Backpropagate from this scalar (or from `seed`, a gradient of this tensor's shape).
+   * Leaves with requiresGrad accumulate into `.grad`; intermediate gradients are dropped.
+   */
+  backward(seed?: Tensor): void {
+    if (seed === undefined && this.size !== 1) {
+      throw new Error(`backward() without a seed needs a scalar, got shape ${formatShape(this.shape)}`);
+    }
+    const order = topologicalOrder(this);
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(this, seed ?? new Tensor(allocate(this.dtype, 1).fill(1), this.shape));
+    noGrad(() => {
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i]!;
+        const g = grads.get(t);
+        if (g === undefined) continue;
+        if (t.node === null) {
+          t.grad = t.grad === null ? g : addInto(t.grad, g);
+          continue;
+        }
+        grads.delete(t);
+        const parentGrads = t.node.backward(g);
+        t.node.parents.forEach((p, j) => {
+          const pg = parentGrads[j];
+          if (pg === null || pg === undefined || !p.requiresGrad) return;
+          const prev = grads.get(p);
+          grads.set(p, prev === undefined ? pg : addInto(prev, pg));
+        });
+      }
+    });
+  }
+}
+
+/** Sum of two same-shaped gradients, written into a fresh tensor. */
+function addInto(a: Tensor, b: Tensor): Tensor {
+  const out = allocate(a.dtype, a.size);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i]! + b.data[i]!;
+  return new Tensor(out, a.shape);
+}
+
+/** Tensors reachable from `root` that need gradients, parents before children (iterative DFS). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [t, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(t);
+      continue;
+    }
+    if (seen.has(t) || !t.requiresGrad) continue;
+    seen.add(t);
+    stack.push([t, true]);
+    for (const p of t.node?.parents ?? []) if (!seen.has(p)) stack.push([p, false]);
+  }
+  return order;
+}

@@ -1,0 +1,95 @@
+// A word-level tokenizer over the project vocabulary, with suggestions for unknown words.
+
+import { CANONICAL_TEXT, VOCAB, type TokenInfo } from "./vocab.js";
+
+export class TokenizerError extends Error {
+  override name = "TokenizerError";
+}
+
+export class Tokenizer {
+  private readonly byKey = new Map<string, number>();
+
+  constructor(readonly vocab: readonly TokenInfo[] = VOCAB) {
+    for (const t of vocab) this.byKey.set(key(t.token), t.id);
+  }
+
+  get size(): number {
+    return this.vocab.length;
+  }
+
+  /** Words and punctuation to ids; matching ignores case. Unknown words are errors with suggestions. */
+  encode(text: string): number[] {
+    const words = splitWords(text);
+    if (words.length === 0) throw new TokenizerError("the text is empty: give at least one word");
+    return words.map((w, i) => {
+      const id = this.byKey.get(key(w));
+      if (id === undefined) {
+        const near = this.nearest(w, 3).map((s) => `"${s}"`);
+        throw new TokenizerError(`unknown word "${w}" at word ${i + 1} of ${words.length}; did you mean ${near.join(", ")}? (see \`minigpt vocab\`)`);
+      }
+      return id;
+    });
+  }
+
+  decode(ids: readonly number[]): string {
+    return ids.map((id) => this.token(id)).join(" ");
+  }
+
+  token(id: number): string {
+    const t = this.vocab[id];
+    if (t === undefined) throw new TokenizerError(`token id ${id} is outside the vocabulary: ids run from 0 to ${this.vocab.length - 1}`);
+    return t.token;
+  }
+
+  id(token: string): number {
+    const id = this.byKey.get(key(token));
+    if (id === undefined) throw new TokenizerError(`"${token}" is not in the vocabulary`);
+    return id;
+  }
+
+  /** The known tokens closest to `word` by edit distance (accents count half). */
+  nearest(word: string, n: number): string[] {
+    return this.vocab
+      .filter((t) => t.kind !== "unused")
+      .map((t) => ({ token: t.token, d: editDistance(key(word), key(t.token)) }))
+      .sort((a, b) => a.d - b.d || a.token.localeCompare(b.token))
+      .slice(0, n)
+      .map((x) => x.token);
+  }
+}
+
+/** The canonical sequence's ids. */
+export function canonicalIds(tokenizer: Tokenizer = new Tokenizer()): number[] {
+  return tokenizer.encode(CANONICAL_TEXT);
+}
+
+function key(word: string): string {
+  return word.normalize("NFC").toLowerCase();
+}
+
+/** Split on white space, with "." and "," as words of their own. */
+export function splitWords(text: string): string[] {
+  return text
+    .replace(/([.,])/g, " $1 ")
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
+}
+
+function stripAccents(s: string): string {
+  return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+}
+
+/** Levenshtein distance where a letter differing only by its accent costs ½. */
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const ca = a[i - 1]!, cb = b[j - 1]!;
+      const sub = ca === cb ? 0 : stripAccents(ca) === stripAccents(cb) ? 0.5 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + sub);
+    }
+    prev.splice(0, prev.length, ...cur);
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,91 @@
+// Finite-difference gradient checks for every primitive op and every composed function.
+
+import { describe, it } from "vitest";
+import { F, ops, Rng } from "../../src/tensor/index.js";
+import { gradCheck, randn } from "../helpers.js";
+
+const rng = new Rng(123);
+
+describe("primitive ops match finite differences (float64)", () => {
+  it("add / sub / mul / div with broadcasting", () => {
+    const a = randn([2, 3, 4], rng);
+    const b = randn([3, 1], rng);
+    gradCheck(([x, y]) => ops.add(x!, y!), [a, b]);
+    gradCheck(([x, y]) => ops.sub(x!, y!), [a, b]);
+    gradCheck(([x, y]) => ops.mul(x!, y!), [a, b]);
+    const pos = randn([4], rng);
+    for (let i = 0; i < pos.size; i++) pos.data[i] = 1 + Math.abs(pos.data[i]!);
+    gradCheck(([x, y]) => ops.div(x!, y!), [a, pos]);
+  });
+  it("unary: neg, exp, log, sqrt, tanh, erf, abs", () => {
+    const x = randn([3, 5], rng);
+    const pos = randn([3, 5], rng);
+    for (let i = 0; i < pos.size; i++) pos.data[i] = 0.5 + Math.abs(pos.data[i]!);
+    gradCheck(([t]) => ops.neg(t!), [x]);
+    gradCheck(([t]) => ops.exp(t!), [x]);
+    gradCheck(([t]) => ops.log(t!), [pos]);
+    gradCheck(([t]) => ops.sqrt(t!), [pos]);
+    gradCheck(([t]) => ops.tanh(t!), [x]);
+    gradCheck(([t]) => ops.erf(t!), [x]);
+    gradCheck(([t]) => ops.abs(t!), [pos]);
+  });
+  it("sum, mean and max over an axis", () => {
+    const x = randn([2, 3, 4], rng);
+    for (const axis of [0, 1, 2, -1]) {
+      gradCheck(([t]) => ops.sum(t!, axis, true), [x]);
+      gradCheck(([t]) => ops.mean(t!, axis), [x]);
+      gradCheck(([t]) => ops.max(t!, axis), [x]);
+    }
+    gradCheck(([t]) => ops.sum(t!), [x]);
+  });
+  it("batched matmul with broadcast batches and every transpose", () => {
+    const a = randn([2, 1, 3, 4], rng);
+    const b = randn([3, 4, 5], rng);
+    gradCheck(([x, y]) => ops.matmul(x!, y!), [a, b]);
+    const at = randn([3, 4, 3], rng);
+    const bt = randn([5, 4], rng);
+    gradCheck(([x, y]) => ops.matmul(x!, y!, true, false), [at, b]);
+    gradCheck(([x, y]) => ops.matmul(x!, y!, false, true), [randn([2, 3, 4], rng), bt]);
+    gradCheck(([x, y]) => ops.matmul(x!, y!, true, true), [randn([4, 3], rng), bt]);
+  });
+  it("reshape, permute, slice, concat", () => {
+    const x = randn([2, 3, 4], rng);
+    gradCheck(([t]) => ops.reshape(t!, [6, 4]), [x]);
+    gradCheck(([t]) => ops.permute(t!, [2, 0, 1]), [x]);
+    gradCheck(([t]) => ops.slice(t!, 1, 1, 3), [x]);
+    gradCheck(([t, u]) => ops.concat([t!, u!], 2), [x, randn([2, 3, 2], rng)]);
+  });
+  it("gather (embedding), pick (target logit), maskedFill", () => {
+    const table = randn([5, 3], rng);
+    gradCheck(([t]) => ops.gather(t!, Int32Array.from([4, 0, 4, 2]), [2, 2]), [table]);
+    gradCheck(([t]) => ops.pick(t!, Int32Array.from([1, 0, 2])), [randn([3, 3], rng)]);
+    const keep = Uint8Array.from([1, 0, 1, 1]);
+    gradCheck(([t]) => ops.maskedFill(t!, keep, [2, 2], -5), [randn([3, 2, 2], rng)]);
+  });
+});
+
+describe("composed functions match finite differences (float64)", () => {
+  it("softmax, logSoftmax", () => {
+    const x = randn([3, 6], rng);
+    gradCheck(([t]) => F.softmax(t!), [x]);
+    gradCheck(([t]) => F.logSoftmax(t!), [x]);
+  });
+  it("layerNorm through input, gain and bias", () => {
+    gradCheck(([x, w, b]) => F.layerNorm(x!, w!, b!, 1e-5), [randn([2, 3, 8], rng), randn([8], rng), randn([8], rng)]);
+  });
+  it("GELU exact and tanh", () => {
+    const x = randn([4, 7], rng, 2);
+    gradCheck(([t]) => F.gelu(t!), [x]);
+    gradCheck(([t]) => F.geluTanh(t!), [x]);
+  });
+  it("RoPE", () => {
+    const cos = randn([3, 4], rng);
+    const sin = randn([3, 4], rng);
+    cos.requiresGrad = false;
+    sin.requiresGrad = false;
+    gradCheck(([t]) => F.rope(t!, cos, sin), [randn([2, 3, 4], rng), cos, sin]);
+  });
+  it("cross-entropy with an ignored target", () => {
+    gradCheck(([t]) => F.crossEntropy(t!, Int32Array.from([2, 0, 9, 4]), 9), [randn([2, 2, 5], rng)]);
+  });
+});
