@@ -29,11 +29,16 @@ export type HookName =
   | "ln_final.hook_normalized" // pre-LN only
   | "hook_logits"; // [B, T, vocab_size]
 
-const BLOCK_HOOKS: readonly BlockHookName[] = [
-  "hook_resid_pre", "ln1.hook_normalized", "attn.hook_q", "attn.hook_k", "attn.hook_v",
-  "attn.hook_attn_scores", "attn.hook_pattern", "attn.hook_z", "hook_attn_out", "hook_resid_mid",
-  "ln2.hook_normalized", "mlp.hook_pre", "mlp.hook_post", "hook_mlp_out", "hook_resid_post",
+const ATTN_HOOKS: readonly BlockHookName[] = [
+  "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_attn_scores", "attn.hook_pattern", "attn.hook_z", "hook_attn_out",
 ];
+const MLP_HOOKS: readonly BlockHookName[] = ["mlp.hook_pre", "mlp.hook_post", "hook_mlp_out"];
+
+/** A block's hooks in the order they fire: Pre-LN normalises before each sublayer, Post-LN after each add. */
+const BLOCK_HOOKS: Readonly<Record<"pre" | "post", readonly BlockHookName[]>> = {
+  pre: ["hook_resid_pre", "ln1.hook_normalized", ...ATTN_HOOKS, "hook_resid_mid", "ln2.hook_normalized", ...MLP_HOOKS, "hook_resid_post"],
+  post: ["hook_resid_pre", ...ATTN_HOOKS, "ln1.hook_normalized", "hook_resid_mid", ...MLP_HOOKS, "ln2.hook_normalized", "hook_resid_post"],
+};
 
 export function blockHook(layer: number, name: BlockHookName): HookName {
   return `blocks.${layer}.${name}`;
@@ -43,7 +48,7 @@ export function blockHook(layer: number, name: BlockHookName): HookName {
 export function hookNames(c: ModelConfig): HookName[] {
   const names: HookName[] = ["hook_embed"];
   if (c.positional === "learned" || c.positional === "sinusoidal") names.push("hook_pos_embed");
-  for (let l = 0; l < c.n_layers; l++) for (const h of BLOCK_HOOKS) names.push(blockHook(l, h));
+  for (let l = 0; l < c.n_layers; l++) for (const h of BLOCK_HOOKS[c.norm]) names.push(blockHook(l, h));
   if (c.norm === "pre") names.push("ln_final.hook_normalized");
   names.push("hook_logits");
   return names;

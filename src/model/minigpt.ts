@@ -52,7 +52,7 @@ export class MiniGPT extends Module {
 
     let h = hook(hooks, "hook_embed", this.embed.forward(ids, B, T));
     const pos = this.positionRows(T);
-    if (pos !== null) h = ops.add(h, hook(hooks, "hook_pos_embed", ops.expandTo(pos, [B, T, c.d_model])));
+    if (pos !== null) h = ops.add(h, hook(hooks, "hook_pos_embed", ops.expand(pos, [B, T, c.d_model])));
 
     const rope = this.rope === null ? null : { cos: ops.slice(this.rope.cos, 0, 0, T), sin: ops.slice(this.rope.sin, 0, 0, T) };
     for (const block of this.blocks) h = block.forward(h, { rope, causal, hooks });

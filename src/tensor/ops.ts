@@ -53,13 +53,14 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, what: string): { data: Da
   return { data, shape };
 }
 
-/** Repeat `t` along broadcast axes to fill `shape` (no graph). */
-export function expandTo(t: Tensor, shape: Shape): Tensor {
+/** Repeat `t` along broadcast axes to fill `shape`; the gradient sums back over them. */
+export function expand(t: Tensor, shape: Shape): Tensor {
   if (sameShape(t.shape, shape)) return t;
+  broadcastShapes(t.shape, shape, "expand");
   const zero = scalar(0, t.dtype);
   const data = allocate(t.dtype, sizeOf(shape));
-  kernels().binary("add", t.data, broadcastStrides(t.shape, shape), zero.data, [], data, shape);
-  return new Tensor(data, shape);
+  kernels().binary("add", t.data, broadcastStrides(t.shape, shape), zero.data, broadcastStrides([], shape), data, shape);
+  return result(data, shape, "expand", [t], (g) => [sumTo(g, t.shape)]);
 }
 
 /** Sum `g` over the axes along which a tensor of `shape` was broadcast (the backward of broadcasting). */
@@ -177,7 +178,7 @@ export function sum(x: Tensor, axis?: number, keepdim = false): Tensor {
   if (axis === undefined) return sum(reshape(x, [x.size]), 0, false);
   const out = reduceRaw("sum", x, axis, keepdim);
   const keepShape = x.shape.map((d, i) => (i === normalizeAxis(axis, x.rank) ? 1 : d));
-  return result(out.data, out.shape, "sum", [x], (g) => [expandTo(reshape(g, keepShape), x.shape)]);
+  return result(out.data, out.shape, "sum", [x], (g) => [expand(reshape(g, keepShape), x.shape)]);
 }
 
 export function mean(x: Tensor, axis?: number, keepdim = false): Tensor {

@@ -89,3 +89,9 @@ describe("composed functions match finite differences (float64)", () => {
     gradCheck(([t]) => F.crossEntropy(t!, Int32Array.from([2, 0, 9, 4]), 9), [randn([2, 2, 5], rng)]);
   });
 });
+
+describe("expand", () => {
+  it("broadcasts forward and sums back", () => {
+    gradCheck(([t]) => ops.expand(t!, [3, 2, 4]), [randn([2, 1], rng)]);
+  });
+});
