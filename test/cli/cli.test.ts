@@ -1,0 +1,110 @@
+// The command line as a user runs it: ./bin/minigpt in a child process (built by `npm test`'s tsc step).
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("../../", import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), "minigpt-cli-"));
+
+function run(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, "bin/minigpt"), ...args], { encoding: "utf8", cwd: tmp });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(...args: string[]): Record<string, unknown> {
+  const r = run(...args, "--json");
+  expect(r.stderr, r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+describe("minigpt CLI", () => {
+  it("inventory --json: 103,680 for the locked config, rows per SPEC §7", () => {
+    const out = json("inventory");
+    expect(out["total"]).toBe(103_680);
+    expect(out["formula"]).toBe(103_680);
+    expect((out["rows"] as { name: string; shape: number[]; count: number }[])[0]).toMatchObject({ name: "embed.W_E", shape: [64, 64], count: 4096 });
+  });
+  it("inventory of GPT-2 small and of a user config file", () => {
+    expect(json("inventory", "--preset", "gpt2-small")["total"]).toBe(124_439_808);
+    writeFileSync(join(tmp, "small.yaml"), "d_model: 32\nn_layers: 1\ntied_embeddings: false\n");
+    const out = json("inventory", "--config", "small.yaml");
+    expect(out["total"]).toBe(64 * 32 + (2 * 32 + 4 * 32 * 32 + 2 * 32 + 2 * 32 * 256 + 256 + 32) + 2 * 32 + 64 * 32);
+  });
+  it("a bad config value names the file, key, value and what is allowed", () => {
+    writeFileSync(join(tmp, "bad.yaml"), "d_model: 64\nn_heads: 5\n");
+    const r = run("inventory", "--config", "bad.yaml");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml: d_model = 64 is not divisible by n_heads = 5/);
+    expect(r.stdout).toBe("");
+  });
+  it("init then forward --json: one row of vocab_size logits per position", () => {
+    const ckpt = join(tmp, "m.safetensors");
+    expect(json("init", "--out", ckpt, "--seed", "3")["parameters"]).toBe(103_680);
+    const out = json("forward", "--checkpoint", ckpt, "--ids", "1,20,26");
+    expect(out["ids"]).toEqual([1, 20, 26]);
+    const logits = out["logits"] as number[][];
+    expect(logits).toHaveLength(3);
+    expect(logits.every((r) => r.length === 64 && r.every(Number.isFinite))).toBe(true);
+    const byText = json("forward", "--checkpoint", ckpt, "--text", "<bos> ayer el");
+    expect(byText["logits"]).toEqual(logits);
+  });
+  it("forward on the shipped checkpoint reproduces the golden logits", () => {
+    const golden = JSON.parse(readFileSync(join(root, "test/golden/canonical-seed0.json"), "utf8")) as { ids: number[]; logits: number[][] };
+    const out = json("forward", "--checkpoint", join(root, "checkpoints/minigpt-seed0.safetensors"), "--ids", golden.ids.join(","));
+    const got = (out["logits"] as number[][]).flat();
+    const want = golden.logits.flat();
+    const scale = Math.max(...want.map(Math.abs));
+    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!))) / scale).toBeLessThan(1e-5);
+  });
+  it("bad input: over-long sequence, unknown word, unknown id, corrupt checkpoint, missing file", () => {
+    const long = run("forward", "--ids", Array.from({ length: 33 }, () => "1").join(","));
+    expect(long.code).toBe(1);
+    expect(long.stderr).toMatch(/33 tokens but context_len is 32/);
+    expect(run("forward", "--text", "yo camnio").stderr).toMatch(/unknown word "camnio".*did you mean "camino"/);
+    expect(run("forward", "--ids", "1,99").stderr).toMatch(/token id 99 at position 1 is outside the vocabulary/);
+    writeFileSync(join(tmp, "junk.safetensors"), "this is not a checkpoint at all");
+    const junk = run("forward", "--checkpoint", join(tmp, "junk.safetensors"));
+    expect(junk.code).toBe(1);
+    expect(junk.stderr).toMatch(/junk\.safetensors: header length \d+ exceeds|junk\.safetensors: truncated/);
+    expect(run("forward", "--checkpoint", join(tmp, "nope.safetensors")).stderr).toMatch(/nope\.safetensors does not exist/);
+  });
+  it("usage errors exit 2: unknown flag, unknown command, missing --out", () => {
+    const flag = run("forward", "--bogus");
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/Unknown option '--bogus'/);
+    expect(flag.stderr).toMatch(/usage: minigpt forward/);
+    expect(run("frobnicate").code).toBe(2);
+    expect(run("init").stderr).toMatch(/--out FILE\.safetensors is required/);
+  });
+  it("trace --json lists every hook; trace --toy prints values", () => {
+    const out = json("trace");
+    const rows = out["rows"] as { name: string; shape: number[] }[];
+    expect(rows[0]).toMatchObject({ name: "hook_embed", shape: [1, 8, 64] });
+    expect(rows.at(-1)).toMatchObject({ name: "hook_logits", shape: [1, 8, 64] });
+    const toy = run("trace", "--toy");
+    expect(toy.code).toBe(0);
+    expect(toy.stdout).toMatch(/blocks\.0\.attn\.hook_pattern \[1, 2, 2, 2\]/);
+    expect(toy.stdout).toMatch(/-inf/);
+  });
+  it("causality holds with the mask and leaks in encoder mode", () => {
+    const c = json("causality");
+    expect(c["holds"]).toBe(true);
+    const e = json("causality", "--encoder");
+    expect(e["holds"]).toBe(false);
+    expect(run("causality").stdout).toMatch(/result: holds/);
+  });
+  it("vocab --json lists 64 tokens and the canonical sequence", () => {
+    const v = json("vocab");
+    expect((v["tokens"] as unknown[]).length).toBe(64);
+    expect((v["canonical"] as { ids: number[] }).ids).toHaveLength(8);
+  });
+  it("help lists the commands", () => {
+    const h = run("--help");
+    expect(h.code).toBe(0);
+    for (const c of ["trace", "inventory", "init", "forward", "causality", "vocab"]) expect(h.stdout).toContain(c);
+  });
+});
