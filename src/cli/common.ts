@@ -2,7 +2,7 @@
 // config, token input, and plain-text tables. The only Node-specific corner besides main.ts.
 
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.js";
 import { parseConfigYaml, type ModelConfig } from "../model/config.js";
@@ -49,8 +49,14 @@ export function readConfig(path: string | undefined): ModelConfig {
   return existsSync(root) ? parseConfigYaml(readFileSync(root, "utf8"), LOCKED, "config.yaml") : LOCKED;
 }
 
+/** A path as short as it can be for messages: relative to the working directory when inside it. */
+export function displayPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r !== "" && !r.startsWith("..") && !isAbsolute(r) ? r : p;
+}
+
 export function openCheckpoint(path: string | undefined): LoadedCheckpoint & { path: string } {
-  const p = path ?? defaultCheckpointPath();
+  const p = displayPath(path ?? defaultCheckpointPath());
   return { ...loadCheckpoint(readBytes(p, "checkpoint"), p), path: p };
 }
 

@@ -210,6 +210,12 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const [m, k] = transA ? [ac, ar] : [ar, ac];
   const [k2, n] = transB ? [bc, br] : [br, bc];
   if (k !== k2) throw new Error(`matmul: inner sizes differ: ${formatShape(a.shape)}${transA ? "ᵀ" : ""} · ${formatShape(b.shape)}${transB ? "ᵀ" : ""}`);
+  if (b.rank === 2 && a.rank > 2 && !transA) {
+    // [..., m, k] · [k, n]: one product over all the rows at once (the Linear layer's case).
+    const rows = a.size / ac;
+    const flat = matmul(reshape(a, [rows, ac]), b, false, transB);
+    return reshape(flat, [...a.shape.slice(0, -1), n]);
+  }
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
   const batch = broadcastShapes(batchA, batchB, "matmul batch");
