@@ -52,6 +52,11 @@ describe("minigpt CLI", () => {
     const byText = json("forward", "--checkpoint", ckpt, "--text", "<bos> ayer el");
     expect(byText["logits"]).toEqual(logits);
   });
+  it("init --seed 0 reproduces the shipped seed-0 checkpoint byte for byte", () => {
+    const out = join(tmp, "seed0.safetensors");
+    json("init", "--seed", "0", "--out", out);
+    expect(readFileSync(out).equals(readFileSync(join(root, "checkpoints/minigpt-seed0.safetensors")))).toBe(true);
+  });
   it("forward on the shipped checkpoint reproduces the golden logits", () => {
     const golden = JSON.parse(readFileSync(join(root, "test/golden/canonical-seed0.json"), "utf8")) as { ids: number[]; logits: number[][] };
     const out = json("forward", "--checkpoint", join(root, "checkpoints/minigpt-seed0.safetensors"), "--ids", golden.ids.join(","));
