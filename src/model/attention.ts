@@ -4,12 +4,15 @@ import { Module } from "../nn/index.js";
 import { F, ops, type Tensor } from "../tensor/index.js";
 import { dHead, type ModelConfig } from "./config.js";
 import { blockHook, hook, type Hooks } from "./hooks.js";
+import type { KVCache } from "./kv-cache.js";
 
-/** What attention needs from outside: positions' rotation tables and the mask choice. */
+/** What attention needs from outside: positions' rotation tables, the mask choice, the cache. */
 export interface AttentionContext {
-  readonly rope: { cos: Tensor; sin: Tensor } | null; // [T, d_head] each
+  readonly rope: { cos: Tensor; sin: Tensor } | null; // [T, d_head] each, rows for this step's positions
   readonly causal: boolean;
   readonly hooks: Hooks | null;
+  /** Incremental decoding: earlier positions' keys and values (batch 1). */
+  readonly kvCache?: KVCache | null;
 }
 
 export class Attention extends Module {
@@ -58,10 +61,13 @@ export class Attention extends Module {
     }
     q = at("attn.hook_q", q);
     k = at("attn.hook_k", k);
-    const v = at("attn.hook_v", project(this.W_V, this.b_V));
+    let v = at("attn.hook_v", project(this.W_V, this.b_V));
+    const offset = ctx.kvCache?.length ?? 0;
+    if (ctx.kvCache) ({ k, v } = ctx.kvCache.append(this.layer, k, v)); // now [1, H, offset + T, d_head]
+    const S = offset + T;
 
-    let scores = ops.div(ops.matmul(q, k, false, true), Math.sqrt(dh)); // [B, H, T, T]
-    if (ctx.causal) scores = ops.maskedFill(scores, causalMask(T), [T, T], -Infinity);
+    let scores = ops.div(ops.matmul(q, k, false, true), Math.sqrt(dh)); // [B, H, T, S]
+    if (ctx.causal) scores = ops.maskedFill(scores, causalMask(T, offset), [T, S], -Infinity);
     scores = at("attn.hook_attn_scores", scores);
     const pattern = at("attn.hook_pattern", F.softmax(scores));
     const z = at("attn.hook_z", ops.matmul(pattern, v)); // [B, H, T, d_head]
@@ -73,15 +79,21 @@ export class Attention extends Module {
   }
 }
 
-const masks = new Map<number, Uint8Array>();
+const masks = new Map<string, Uint8Array>();
 
-/** keep[i, j] = 1 when j ≤ i: a position sees itself and earlier ones. */
-export function causalMask(T: number): Uint8Array {
-  let m = masks.get(T);
+/**
+ * keep[i, j] = 1 when key position j ≤ query position offset + i: a position sees itself
+ * and earlier ones. [T, offset + T]; offset > 0 when earlier keys come from the KV cache.
+ */
+export function causalMask(T: number, offset = 0): Uint8Array {
+  const key = `${T}:${offset}`;
+  let m = masks.get(key);
   if (m === undefined) {
-    m = new Uint8Array(T * T);
-    for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) m[i * T + j] = 1;
-    masks.set(T, m);
+    const S = offset + T;
+    m = new Uint8Array(T * S);
+    for (let i = 0; i < T; i++) for (let j = 0; j <= offset + i; j++) m[i * S + j] = 1;
+    if (masks.size > 4096) masks.clear();
+    masks.set(key, m);
   }
   return m;
 }

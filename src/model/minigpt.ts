@@ -10,6 +10,7 @@ import { dHead, type ModelConfig } from "./config.js";
 import { Embed, PosEmbed, Unembed } from "./embed.js";
 import { hook, Hooks, type HookName } from "./hooks.js";
 import { initParameters } from "./init.js";
+import type { KVCache } from "./kv-cache.js";
 import { ropeTables, sinusoidalTable } from "./positional.js";
 import { toTokenBatch, type Tokens } from "./tokens.js";
 
@@ -17,6 +18,11 @@ export interface ForwardOptions {
   /** Causal mask on (decoder, the default) or off (encoder mode). */
   readonly causal?: boolean;
   readonly hooks?: Hooks | null;
+  /**
+   * Incremental decoding (batch 1): the tokens continue the cached sequence, sit at
+   * positions cache.length …, and are appended to the cache.
+   */
+  readonly kvCache?: KVCache | null;
 }
 
 export class MiniGPT extends Module {
@@ -46,16 +52,23 @@ export class MiniGPT extends Module {
   }
 
   /** Logits [B, T, vocab_size] for a sequence (B = 1) or a batch of equal-length sequences. */
-  forward(tokens: Tokens, { causal = true, hooks = null }: ForwardOptions = {}): Tensor {
+  forward(tokens: Tokens, { causal = true, hooks = null, kvCache = null }: ForwardOptions = {}): Tensor {
     const c = this.config;
     const { ids, batch: B, seq: T } = toTokenBatch(tokens, c);
+    const offset = kvCache?.length ?? 0;
+    if (kvCache !== null) {
+      if (B !== 1) throw new Error(`the KV cache decodes one sequence at a time, got a batch of ${B}`);
+      kvCache.checkRoom(T);
+    }
 
     let h = hook(hooks, "hook_embed", this.embed.forward(ids, B, T));
-    const pos = this.positionRows(T);
+    const pos = this.positionRows(offset, T);
     if (pos !== null) h = ops.add(h, hook(hooks, "hook_pos_embed", ops.expand(pos, [B, T, c.d_model])));
 
-    const rope = this.rope === null ? null : { cos: ops.slice(this.rope.cos, 0, 0, T), sin: ops.slice(this.rope.sin, 0, 0, T) };
-    for (const block of this.blocks) h = block.forward(h, { rope, causal, hooks });
+    const rows = (table: Tensor): Tensor => ops.slice(table, 0, offset, offset + T);
+    const rope = this.rope === null ? null : { cos: rows(this.rope.cos), sin: rows(this.rope.sin) };
+    for (const block of this.blocks) h = block.forward(h, { rope, causal, hooks, kvCache });
+    if (kvCache !== null) kvCache.length += T;
 
     if (this.ln_final !== null) h = hook(hooks, "ln_final.hook_normalized", this.ln_final.forward(h));
     const logits = this.unembed === null ? ops.matmul(h, this.embed.W_E, false, true) : ops.matmul(h, this.unembed.W_U);
@@ -75,10 +88,10 @@ export class MiniGPT extends Module {
     return noGrad(() => this.forward(tokens, { ...options, hooks }));
   }
 
-  /** Positional rows added to the stream for positions 0..T−1 ([1, T, d] or null). */
-  private positionRows(T: number): Tensor | null {
-    if (this.pos_embed !== null) return this.pos_embed.forward(T);
-    if (this.sinusoid !== null) return ops.reshape(ops.slice(this.sinusoid, 0, 0, T), [1, T, this.config.d_model]);
+  /** Positional rows added to the stream for positions offset … offset+T−1 ([1, T, d] or null). */
+  private positionRows(offset: number, T: number): Tensor | null {
+    if (this.pos_embed !== null) return this.pos_embed.forward(T, offset);
+    if (this.sinusoid !== null) return ops.reshape(ops.slice(this.sinusoid, 0, offset, offset + T), [1, T, this.config.d_model]);
     return null;
   }
 }
