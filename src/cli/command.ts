@@ -7,7 +7,8 @@ export interface Command {
   readonly summary: string;
   readonly usage: string;
   readonly flags: Readonly<Record<string, Flag>>;
-  run(values: Readonly<Record<string, string | boolean | undefined>>): void | Promise<void>;
+  /** Returns the exit code when it is not 0 (e.g. 130 after Ctrl-C). */
+  run(values: Readonly<Record<string, string | boolean | undefined>>): void | number | Promise<void | number>;
 }
 
 export function str(values: Readonly<Record<string, string | boolean | undefined>>, key: string): string | undefined {

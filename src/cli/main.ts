@@ -5,12 +5,16 @@ import { causalityCommand } from "./causality.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./common.js";
 import { forwardCommand } from "./forward.js";
+import { generateCommand } from "./generate.js";
 import { initCommand } from "./init.js";
 import { inventoryCommand } from "./inventory.js";
+import { trainCommand } from "./train.js";
 import { traceCommand } from "./trace.js";
 import { vocabCommand } from "./vocab.js";
 
-const COMMANDS: readonly Command[] = [traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, vocabCommand];
+const COMMANDS: readonly Command[] = [
+  traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, trainCommand, generateCommand, vocabCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -52,8 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${command.usage}\n\n${command.summary}\n`);
       return 0;
     }
-    await command.run(parsed.values as Record<string, string | boolean | undefined>);
-    return 0;
+    return (await command.run(parsed.values as Record<string, string | boolean | undefined>)) ?? 0;
   } catch (err) {
     const e = err as Error;
     if (err instanceof UsageError) {

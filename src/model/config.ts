@@ -30,14 +30,17 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-type Rule = (v: unknown) => string | null; // null when valid, else what is allowed
+/** A rule returns null for a valid value, else a phrase saying what is allowed. */
+export type Rule = (v: unknown) => string | null;
 
-const positiveInt: Rule = (v) => (typeof v === "number" && Number.isInteger(v) && v >= 1 ? null : "a positive integer");
-const nonNegativeInt: Rule = (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "a non-negative integer");
-const positiveNumber: Rule = (v) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? null : "a positive number");
-const boolean: Rule = (v) => (typeof v === "boolean" ? null : "true or false");
-const oneOf = (...allowed: string[]): Rule => (v) => (typeof v === "string" && allowed.includes(v) ? null : `one of ${allowed.join(" | ")}`);
-const seedRule: Rule = (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? null : "an integer from 0 to 4294967295");
+export const positiveInt: Rule = (v) => (typeof v === "number" && Number.isInteger(v) && v >= 1 ? null : "a positive integer");
+export const nonNegativeInt: Rule = (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? null : "a non-negative integer");
+export const positiveNumber: Rule = (v) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? null : "a positive number");
+export const nonNegativeNumber: Rule = (v) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? null : "a number ≥ 0");
+export const fraction: Rule = (v) => (typeof v === "number" && v >= 0 && v < 1 ? null : "a number in [0, 1)");
+export const boolean: Rule = (v) => (typeof v === "boolean" ? null : "true or false");
+export const oneOf = (...allowed: string[]): Rule => (v) => (typeof v === "string" && allowed.includes(v) ? null : `one of ${allowed.join(" | ")}`);
+export const seedRule: Rule = (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? null : "an integer from 0 to 4294967295");
 
 /** Every key, its rule, in SPEC order. */
 const RULES: Readonly<Record<keyof ModelConfig, Rule>> = {
@@ -69,29 +72,36 @@ function describe(v: unknown): string {
 }
 
 /**
+ * Check a raw mapping against a table of rules: unknown keys are errors, keys left out
+ * take their value from `defaults`, and a bad value names key, value and what is allowed.
+ */
+export function parseWithRules<T>(raw: unknown, rules: Readonly<Record<string, Rule>>, defaults: T | null, source: string): T {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${source}: expected a mapping of config keys, got ${describe(raw)}`);
+  }
+  const keys = Object.keys(rules);
+  const entries = raw as Record<string, unknown>;
+  for (const key of Object.keys(entries)) {
+    if (!(key in rules)) throw new ConfigError(`${source}: unknown key "${key}"; the keys are ${keys.join(", ")}`);
+  }
+  const merged: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = key in entries ? entries[key] : (defaults as Record<string, unknown> | null)?.[key];
+    if (value === undefined) throw new ConfigError(`${source}: missing key "${key}" (${rules[key]!(undefined)})`);
+    const allowed = rules[key]!(value);
+    if (allowed !== null) throw new ConfigError(`${source}: ${key} = ${describe(value)} is not allowed; expected ${allowed}`);
+    merged[key] = value;
+  }
+  return merged as T;
+}
+
+/**
  * Validate a raw object (from YAML, JSON or code) into a ModelConfig.
  * Keys left out take their value from `defaults`; unknown keys are errors.
  * `source` names where the values came from, for the error message.
  */
 export function parseConfig(raw: unknown, defaults: ModelConfig | null, source = "config"): ModelConfig {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(`${source}: expected a mapping of config keys, got ${describe(raw)}`);
-  }
-  const entries = raw as Record<string, unknown>;
-  for (const key of Object.keys(entries)) {
-    if (!(key in RULES)) {
-      throw new ConfigError(`${source}: unknown key "${key}"; the keys are ${CONFIG_KEYS.join(", ")}`);
-    }
-  }
-  const merged: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) {
-    const value = key in entries ? entries[key] : defaults?.[key];
-    if (value === undefined) throw new ConfigError(`${source}: missing key "${key}" (${RULES[key](undefined)})`);
-    const allowed = RULES[key](value);
-    if (allowed !== null) throw new ConfigError(`${source}: ${key} = ${describe(value)} is not allowed; expected ${allowed}`);
-    merged[key] = value;
-  }
-  const c = merged as unknown as ModelConfig;
+  const c = parseWithRules<ModelConfig>(raw, RULES, defaults, source);
   if (c.d_model % c.n_heads !== 0) {
     throw new ConfigError(`${source}: d_model = ${c.d_model} is not divisible by n_heads = ${c.n_heads}; d_head = d_model / n_heads must be a whole number`);
   }

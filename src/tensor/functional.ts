@@ -74,3 +74,4 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, ignoreIndex = 
   const w = new Tensor(logits.dtype === "f64" ? weight : Float32Array.from(weight), [rows]);
   return div(sum(mul(nll, w)), counted);
 }
+

@@ -1,0 +1,49 @@
+// minigpt generate: sample a continuation (greedy, temperature, top-k, top-p), with the KV cache.
+
+import { generate } from "../model/generate.js";
+import { Tokenizer } from "../train/tokenizer.js";
+import { BOS, EOS } from "../train/vocab.js";
+import { str, type Command } from "./command.js";
+import { openCheckpoint, parseInteger, printJson, readTokens, UsageError } from "./common.js";
+
+export const generateCommand: Command = {
+  name: "generate",
+  summary: "sample a continuation of a prompt (greedy, temperature, top-k, top-p; KV cache)",
+  usage:
+    "minigpt generate [--checkpoint FILE] [--ids 1,2,3 | --text \"…\"] [--max-new N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--no-cache] [--json]\n" +
+    "  --text gets <bos> in front when it lacks one; generation stops at <eos>, after --max-new tokens, or at context_len",
+  flags: {
+    checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, "max-new": { type: "string" },
+    temperature: { type: "string" }, "top-k": { type: "string" }, "top-p": { type: "string" }, seed: { type: "string" }, "no-cache": { type: "boolean" },
+  },
+  run(values) {
+    const { model } = openCheckpoint(str(values, "checkpoint"));
+    const tok = new Tokenizer();
+    const text = str(values, "text");
+    let prompt = str(values, "ids") === undefined && text === undefined ? [BOS] : readTokens(tok, str(values, "ids"), text);
+    if (text !== undefined && prompt[0] !== BOS) prompt = [BOS, ...prompt];
+    const number = (flag: string, fallback: number): number => {
+      const v = str(values, flag);
+      if (v === undefined) return fallback;
+      const n = Number(v);
+      if (v.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${flag} ${v}: expected a number`);
+      return n;
+    };
+    const json = Boolean(values["json"]);
+    const name = (id: number): string => (id < tok.size ? tok.token(id) : `#${id}`);
+    if (!json) process.stdout.write(prompt.map(name).join(" "));
+    const result = generate(model, prompt, {
+      maxNew: parseInteger(str(values, "max-new"), "--max-new") ?? 24,
+      temperature: number("temperature", 1),
+      topK: parseInteger(str(values, "top-k"), "--top-k") ?? 0,
+      topP: number("top-p", 1),
+      seed: parseInteger(str(values, "seed"), "--seed") ?? 0,
+      stopAt: [EOS],
+      useCache: !values["no-cache"],
+      onToken: json ? undefined : (id) => void process.stdout.write(" " + name(id)),
+    });
+    const why = { stop_token: "stopped at <eos>", max_new: "reached --max-new", context_len: `reached context_len ${model.config.context_len}` }[result.stop];
+    if (json) printJson({ ids: result.ids, prompt, generated: result.generated, tokens: result.ids.map(name), probabilities: result.probabilities, stop: result.stop });
+    else process.stdout.write(`\n(${result.generated.length} new tokens; ${why})\n`);
+  },
+};

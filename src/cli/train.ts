@@ -1,0 +1,211 @@
+// minigpt train: train on the verb-grammar corpus with a progress bar, a metrics log,
+// a loss curve, atomic checkpoints, and exact resume after Ctrl-C or a kill.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { saveCheckpoint } from "../io/checkpoint.js";
+import { CONFIG_KEYS } from "../model/config.js";
+import { MiniGPT } from "../model/minigpt.js";
+import { validationSet } from "../train/corpus.js";
+import { evaluate, type Evaluation } from "../train/evaluate.js";
+import { lossCurveSpec, renderSvg, type MetricsRecord } from "../train/plot.js";
+import { DEFAULT_TRAIN, parseTrainConfig, TRAIN_KEYS, type TrainConfig } from "../train/train-config.js";
+import { Trainer, TrainingError } from "../train/trainer.js";
+import { parse as parseYaml } from "yaml";
+import { str, type Command } from "./command.js";
+import { displayPath, printJson, readBytes, readConfig, UsageError, writeFileAtomic } from "./common.js";
+import { formatDuration, ProgressBar } from "./progress.js";
+
+const CHECKPOINT = "checkpoint.safetensors";
+const METRICS = "metrics.jsonl";
+/** Validation sequences for the final evaluation (periodic ones use eval_sequences of them). */
+const FINAL_EVAL_SEQUENCES = 2048;
+
+/** Flags that set training keys: --steps, --batch-size, --lr, … (each key of TrainConfig with - for _). */
+const TRAIN_FLAGS = Object.fromEntries(TRAIN_KEYS.map((k) => [k.replace(/_/g, "-"), { type: "string" as const }]));
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "train on the verb-grammar corpus (resumes the run in --run DIR if it has a checkpoint)",
+  usage:
+    "minigpt train [--run DIR] [--config MODEL.yaml] [--train-config TRAIN.yaml] [--steps N] [--batch-size N] [--lr X] … [--export FILE] [--json]\n" +
+    `  training keys (flags or --train-config YAML): ${TRAIN_KEYS.join(", ")}`,
+  flags: { run: { type: "string" }, config: { type: "string" }, "train-config": { type: "string" }, export: { type: "string" }, ...TRAIN_FLAGS },
+  async run(values) {
+    const dir = str(values, "run") ?? "runs/default";
+    const requested = readTrainConfig(values);
+    mkdirSync(dir, { recursive: true });
+    const ckptPath = join(dir, CHECKPOINT);
+    const trainer = existsSync(ckptPath) ? resume(dir, requested, values) : new Trainer(new MiniGPT(readConfig(str(values, "config"))), requested ?? DEFAULT_TRAIN);
+    const c = trainer.config;
+    const records = readMetrics(join(dir, METRICS)).filter((r) => r.step <= trainer.step);
+    writeFileAtomic(join(dir, METRICS), records.map((r) => JSON.stringify(r) + "\n").join(""));
+    const val = validationSet(FINAL_EVAL_SEQUENCES);
+    const json = Boolean(values["json"]);
+    const say = (line: string): void => void (json ? process.stderr : process.stdout).write(line + "\n");
+
+    say(trainer.step > 0 ? `resuming ${displayPath(dir)} at step ${trainer.step} of ${c.steps}` : `training ${displayPath(dir)}: ${c.steps} steps of ${c.batch_size * c.grad_accum} sequences, lr ${c.lr}, seed ${trainer.model.config.seed}`);
+    let interrupted = false;
+    const onSignal = (): void => {
+      interrupted = true;
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const bar = new ProgressBar(c.steps, trainer.step);
+    const startTokens = trainer.tokensSeen;
+    let last: Evaluation | null = null;
+    try {
+      let window = 0, windowLoss = 0;
+      while (!trainer.done && !interrupted) {
+        const info = trainer.trainStep();
+        window++;
+        windowLoss += info.loss;
+        bar.update(info.step, `loss ${info.loss.toFixed(3)}`, { count: info.tokens, unit: "tok" });
+        const elapsed = bar.elapsedSeconds;
+        if (info.step % c.log_every === 0 || trainer.done) {
+          const rec: MetricsRecord = { kind: "train", step: info.step, loss: windowLoss / window, lr: info.lr, grad_norm: info.gradNorm, tokens_per_s: (trainer.tokensSeen - startTokens) / elapsed, elapsed_s: elapsed };
+          appendMetric(dir, records, rec);
+          window = 0;
+          windowLoss = 0;
+        }
+        if (info.step % c.eval_every === 0 || trainer.done) {
+          last = evaluate(trainer.model, trainer.done ? val : val.slice(0, c.eval_sequences));
+          appendMetric(dir, records, evalRecord(info.step, last, elapsed));
+          bar.note(`step ${info.step}: val loss ${last.loss.toFixed(4)}  agreement ${pct(last.agreement.accuracy)} (en ${pct(last.en.accuracy)}, es ${pct(last.es.accuracy)}, held-out ${pct(last.heldOut.accuracy)})`);
+        }
+        if (info.step % c.checkpoint_every === 0 || trainer.done) saveRun(dir, trainer);
+        await new Promise((resolve) => setImmediate(resolve)); // let a pending Ctrl-C be delivered
+      }
+    } catch (err) {
+      bar.finish();
+      if (err instanceof TrainingError) {
+        const kept = existsSync(ckptPath) ? `the last good checkpoint is ${displayPath(ckptPath)} (step ${readStep(ckptPath)})` : "no checkpoint was written yet";
+        throw new TrainingError(`${err.message}; ${kept}. Lower --lr or raise --warmup-steps, then resume or start a new --run.`);
+      }
+      throw err;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    bar.finish();
+    if (interrupted) {
+      saveRun(dir, trainer);
+      say(`interrupted at step ${trainer.step}; checkpoint saved. Run the same command to resume.`);
+    }
+    writeFileSync(join(dir, "loss.svg"), await renderSvg(lossCurveSpec(records, `minigpt · ${displayPath(dir)}`)));
+    const exportPath = str(values, "export");
+    if (trainer.done && exportPath !== undefined) {
+      const summary = last ?? evaluate(trainer.model, val);
+      writeFileAtomic(exportPath, exportedModel(trainer, summary));
+      say(`exported ${exportPath}`);
+    }
+    const seconds = bar.elapsedSeconds;
+    const tokensPerSecond = (trainer.tokensSeen - startTokens) / seconds;
+    if (json) printJson({ run: dir, step: trainer.step, done: trainer.done, seconds, tokens_per_s: tokensPerSecond, evaluation: last });
+    else say(`${trainer.done ? "done" : "stopped"}: step ${trainer.step}/${c.steps} in ${formatDuration(seconds)}, ${Math.round(tokensPerSecond)} tokens/s · metrics ${join(dir, METRICS)} · curve ${join(dir, "loss.svg")}`);
+    return interrupted ? 130 : 0;
+  },
+};
+
+function pct(x: number): string {
+  return Number.isNaN(x) ? "—" : `${(100 * x).toFixed(2)}%`;
+}
+
+function evalRecord(step: number, e: Evaluation, elapsed: number): MetricsRecord {
+  return { kind: "eval", step, val_loss: e.loss, agreement: e.agreement.accuracy, agreement_en: e.en.accuracy, agreement_es: e.es.accuracy, agreement_held_out: e.heldOut.accuracy, elapsed_s: elapsed };
+}
+
+function readTrainConfig(values: Readonly<Record<string, string | boolean | undefined>>): TrainConfig | null {
+  const file = str(values, "train-config");
+  let raw: Record<string, unknown> = {};
+  if (file !== undefined) {
+    try {
+      raw = (parseYaml(readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
+    } catch (err) {
+      throw new UsageError(`--train-config ${file}: ${(err as Error).message}`);
+    }
+  }
+  let any = file !== undefined;
+  for (const key of TRAIN_KEYS) {
+    const v = str(values, key.replace(/_/g, "-"));
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (v.trim() === "" || Number.isNaN(n)) throw new UsageError(`--${key.replace(/_/g, "-")} ${v}: expected a number`);
+    raw[key] = n;
+    any = true;
+  }
+  return any ? parseTrainConfig(raw, DEFAULT_TRAIN, file ?? "training flags") : null;
+}
+
+function resume(dir: string, requested: TrainConfig | null, values: Readonly<Record<string, string | boolean | undefined>>): Trainer {
+  const ckpt = join(dir, CHECKPOINT);
+  const bytes = readBytes(ckpt, "checkpoint");
+  const optimizerName = readMetadata(bytes, ckpt)["optimizer"];
+  if (optimizerName === undefined) throw new TrainingError(`${ckpt} names no optimizer state file; it cannot be resumed`);
+  const trainer = Trainer.restore(bytes, readBytes(join(dir, optimizerName), "optimizer state"), displayPath(ckpt));
+  if (str(values, "config") !== undefined) {
+    const asked = readConfig(str(values, "config"));
+    const differs = CONFIG_KEYS.filter((k) => asked[k] !== trainer.model.config[k]);
+    if (differs.length > 0) {
+      throw new UsageError(`${displayPath(dir)} already holds a run of another model (${differs.map((k) => `${k} ${trainer.model.config[k]} there, ${asked[k]} asked`).join("; ")}); choose another --run`);
+    }
+  }
+  if (requested !== null) {
+    const differs = TRAIN_KEYS.filter((k) => requested[k] !== trainer.config[k]);
+    if (differs.length > 0) {
+      throw new UsageError(`${displayPath(dir)} already holds a run with other settings (${differs.map((k) => `${k} ${trainer.config[k]} there, ${requested[k]} asked`).join("; ")}); resume it without those flags, or choose another --run`);
+    }
+  }
+  return trainer;
+}
+
+function readMetadata(bytes: Uint8Array, source: string): Record<string, string> {
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  try {
+    return (JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as { __metadata__?: Record<string, string> }).__metadata__ ?? {};
+  } catch {
+    throw new TrainingError(`${source}: unreadable header`);
+  }
+}
+
+function readStep(path: string): string {
+  return readMetadata(readBytes(path, "checkpoint"), path)["step"] ?? "?";
+}
+
+/** Optimizer state first, then the checkpoint that names it (the commit point), then old optimizer files go. */
+function saveRun(dir: string, trainer: Trainer): void {
+  const optimizerName = `optimizer-${String(trainer.step).padStart(7, "0")}.safetensors`;
+  const { checkpoint, optimizer } = trainer.save({ optimizer: optimizerName });
+  writeFileAtomic(join(dir, optimizerName), optimizer);
+  writeFileAtomic(join(dir, CHECKPOINT), checkpoint);
+  for (const f of readdirSync(dir)) if (/^optimizer-\d+\.safetensors$/.test(f) && f !== optimizerName) rmSync(join(dir, f), { force: true });
+}
+
+function readMetrics(path: string): MetricsRecord[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as MetricsRecord];
+      } catch {
+        return []; // a line cut short by a kill
+      }
+    });
+}
+
+function appendMetric(dir: string, records: MetricsRecord[], rec: MetricsRecord): void {
+  records.push(rec);
+  writeFileSync(join(dir, METRICS), JSON.stringify(rec) + "\n", { flag: "a" });
+}
+
+/** The shipped form: weights and config (SPEC §5) plus a deterministic training summary; no optimizer state. */
+function exportedModel(trainer: Trainer, e: Evaluation): Uint8Array {
+  return saveCheckpoint(trainer.model, {
+    format: "minigpt",
+    step: String(trainer.step),
+    train_config: JSON.stringify(trainer.config),
+    validation: JSON.stringify({ sequences: FINAL_EVAL_SEQUENCES, loss: e.loss, agreement: e.agreement, en: e.en, es: e.es, held_out: e.heldOut }),
+  });
+}

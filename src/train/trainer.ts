@@ -1,0 +1,128 @@
+// The trainer: one optimizer update at a time — micro-batches from the seeded stream,
+// masked cross-entropy, backward, global-norm clipping, AdamW at the scheduled rate —
+// and a state (weights, moments, step, data-stream position) that saves and restores exactly.
+
+import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
+import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
+import type { MiniGPT } from "../model/minigpt.js";
+import { AdamW, isDecayed } from "../nn/adamw.js";
+import { F, ops, type RngState } from "../tensor/index.js";
+import { TrainingStream } from "./corpus.js";
+import { makeBatch } from "./evaluate.js";
+import { learningRate } from "./schedule.js";
+import { parseTrainConfig, type TrainConfig } from "./train-config.js";
+import { PAD } from "./vocab.js";
+
+export class TrainingError extends Error {
+  override name = "TrainingError";
+}
+
+export interface StepInfo {
+  readonly step: number; // updates completed, after this one
+  readonly loss: number; // mean over the update's micro-batches
+  readonly lr: number;
+  readonly gradNorm: number; // before clipping
+  readonly tokens: number; // predicted tokens in this update
+}
+
+interface SavedState {
+  readonly step: number;
+  readonly tokens_seen: number;
+  readonly stream: RngState;
+  readonly adam_t: number;
+}
+
+export class Trainer {
+  readonly optimizer: AdamW;
+  readonly stream: TrainingStream;
+  step = 0;
+  tokensSeen = 0;
+
+  constructor(readonly model: MiniGPT, readonly config: TrainConfig) {
+    this.optimizer = new AdamW(model.namedParameters(), config, isDecayed);
+    this.stream = new TrainingStream(config.data_seed);
+  }
+
+  get done(): boolean {
+    return this.step >= this.config.steps;
+  }
+
+  /** One optimizer update. Throws TrainingError (before touching the weights) on a non-finite loss or gradient. */
+  trainStep(): StepInfo {
+    const c = this.config;
+    const lr = learningRate(this.step, c);
+    this.model.zeroGrad();
+    let lossSum = 0, tokens = 0;
+    for (let micro = 0; micro < c.grad_accum; micro++) {
+      const { inputs, targets } = makeBatch(Array.from({ length: c.batch_size }, () => this.stream.next()));
+      const loss = F.crossEntropy(this.model.forward(inputs), targets, PAD);
+      const value = loss.item();
+      if (!Number.isFinite(value)) throw new TrainingError(`the loss is ${value} at step ${this.step + 1} (micro-batch ${micro + 1}); stopping before the weights change`);
+      lossSum += value;
+      tokens += targets.reduce((n, t) => n + (t === PAD ? 0 : 1), 0);
+      loss.backward(ops.full(loss.shape, 1 / c.grad_accum, loss.dtype)); // average over micro-batches
+    }
+    const gradNorm = this.clipGradients(c.grad_clip);
+    this.optimizer.step(lr);
+    this.step++;
+    this.tokensSeen += tokens;
+    return { step: this.step, loss: lossSum / c.grad_accum, lr, gradNorm, tokens };
+  }
+
+  /** Scale gradients so their global L2 norm is at most `maxNorm` (0: no clipping); returns the norm before. */
+  private clipGradients(maxNorm: number): number {
+    let sq = 0;
+    for (const p of this.model.parameters()) if (p.grad !== null) for (const g of p.grad.data) sq += g * g;
+    const norm = Math.sqrt(sq);
+    if (!Number.isFinite(norm)) throw new TrainingError(`the gradient norm is ${norm} at step ${this.step + 1}; stopping before the weights change`);
+    if (maxNorm > 0 && norm > maxNorm) {
+      const scale = maxNorm / norm;
+      for (const p of this.model.parameters()) if (p.grad !== null) for (let i = 0; i < p.grad.size; i++) p.grad.data[i]! *= scale;
+    }
+    return norm;
+  }
+
+  /** The whole training state as two files: the model checkpoint (SPEC §5) and the optimizer moments. */
+  save(metadata: Record<string, string> = {}): { checkpoint: Uint8Array; optimizer: Uint8Array } {
+    const state: SavedState = { step: this.step, tokens_seen: this.tokensSeen, stream: this.stream.getState(), adam_t: this.optimizer.t };
+    const moments = this.optimizer.slots.flatMap((s) => [
+      [`m.${s.name}`, { shape: s.param.shape, data: s.m }],
+      [`v.${s.name}`, { shape: s.param.shape, data: s.v }],
+    ]) as [string, { shape: readonly number[]; data: ArrayLike<number> }][];
+    return {
+      checkpoint: saveCheckpoint(this.model, {
+        ...metadata,
+        format: "minigpt",
+        step: String(this.step),
+        train_config: JSON.stringify(this.config),
+        train_state: JSON.stringify(state),
+      }),
+      optimizer: encodeSafetensors(moments, { step: String(this.step), adam_t: String(this.optimizer.t) }),
+    };
+  }
+
+  /** Rebuild a trainer from `save()`'s two files; it continues exactly where the saved one stopped. */
+  static restore(checkpoint: Uint8Array, optimizer: Uint8Array, source = "checkpoint"): Trainer {
+    const { model, metadata } = loadCheckpoint(checkpoint, source);
+    const rawConfig = metadata["train_config"], rawState = metadata["train_state"];
+    if (rawConfig === undefined || rawState === undefined) throw new TrainingError(`${source} has no training state (train_config, train_state); it cannot be resumed`);
+    const trainer = new Trainer(model, parseTrainConfig(JSON.parse(rawConfig), null, `${source} (train_config)`));
+    const state = JSON.parse(rawState) as SavedState;
+    const moments = decodeSafetensors(optimizer, `${source} (optimizer state)`);
+    if (moments.metadata["step"] !== String(state.step)) {
+      throw new TrainingError(`${source}: the optimizer state is from step ${moments.metadata["step"]} but the checkpoint is at step ${state.step}`);
+    }
+    for (const slot of trainer.optimizer.slots) {
+      for (const [key, target] of [["m", slot.m], ["v", slot.v]] as const) {
+        const t = moments.tensors.get(`${key}.${slot.name}`);
+        if (t === undefined || t.data.length !== target.length) throw new TrainingError(`${source}: optimizer state lacks ${key}.${slot.name} of ${target.length} values`);
+        target.set(t.data);
+      }
+    }
+    trainer.optimizer.t = state.adam_t;
+    trainer.step = state.step;
+    trainer.tokensSeen = state.tokens_seen;
+    trainer.stream.setState(state.stream);
+    return trainer;
+  }
+}

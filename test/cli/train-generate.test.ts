@@ -1,0 +1,106 @@
+// minigpt train and generate as a user runs them: progress, resume after Ctrl-C
+// bit-identical to an uninterrupted run, clear refusals, and generation from a checkpoint.
+
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("../../", import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), "minigpt-train-"));
+const bin = join(root, "bin/minigpt");
+writeFileSync(join(tmp, "tiny.yaml"), "d_model: 16\nn_heads: 2\nn_layers: 1\nd_ff: 32\n");
+const flags = ["--config", "tiny.yaml", "--steps", "300", "--batch-size", "4", "--eval-every", "100", "--eval-sequences", "16", "--checkpoint-every", "20", "--log-every", "10", "--warmup-steps", "5"];
+
+function run(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: tmp });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const withoutTiming = (path: string): unknown[] =>
+  readFileSync(path, "utf8").trim().split("\n").map((l) => {
+    const { tokens_per_s: _a, elapsed_s: _b, ...rest } = JSON.parse(l) as Record<string, unknown>;
+    return rest;
+  });
+
+describe("minigpt train", () => {
+  it("an uninterrupted run: progress, metrics log, loss curve, export", () => {
+    const r = run("train", "--run", "straight", ...flags, "--export", "straight.safetensors");
+    expect(r.stderr).toMatch(/300\/300 .*100%.*loss \d\.\d{3}.*it\/s.*tok\/s.*ETA/);
+    expect(r.stderr).toMatch(/step 300: val loss \d+\.\d+ +agreement/);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(tmp, "straight/loss.svg"), "utf8")).toMatch(/^<svg/);
+    expect(withoutTiming(join(tmp, "straight/metrics.jsonl"))).toHaveLength(30 + 3);
+    expect(existsSync(join(tmp, "straight.safetensors"))).toBe(true);
+  });
+
+  it("Ctrl-C saves and exits 130; the same command resumes and ends bit-identical", async () => {
+    const child = spawn(process.execPath, [bin, "train", "--run", "interrupted", ...flags, "--export", "interrupted.safetensors"], { cwd: tmp });
+    let err = "", out = "";
+    child.stdout.on("data", (d) => (out += d));
+    await new Promise<void>((resolve) => {
+      child.stderr.on("data", (d) => {
+        err += d;
+        if (/(^|\n)\s*1\d\d\/300 /.test(err) && !child.killed) child.kill("SIGINT");
+      });
+      child.on("exit", () => resolve());
+    });
+    expect(child.exitCode).toBe(130);
+    expect(out).toMatch(/interrupted at step \d+; checkpoint saved/);
+    const again = run("train", "--run", "interrupted", ...flags, "--export", "interrupted.safetensors");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/resuming interrupted at step \d+ of 300/);
+    expect(readFileSync(join(tmp, "interrupted.safetensors")).equals(readFileSync(join(tmp, "straight.safetensors")))).toBe(true);
+    expect(readFileSync(join(tmp, "interrupted/checkpoint.safetensors")).equals(readFileSync(join(tmp, "straight/checkpoint.safetensors")))).toBe(true);
+    expect(withoutTiming(join(tmp, "interrupted/metrics.jsonl"))).toEqual(withoutTiming(join(tmp, "straight/metrics.jsonl")));
+  });
+
+  it("after kill -9 the same command resumes from the last checkpoint and ends bit-identical", async () => {
+    const child = spawn(process.execPath, [bin, "train", "--run", "killed", ...flags, "--export", "killed.safetensors"], { cwd: tmp });
+    let err = "";
+    await new Promise<void>((resolve) => {
+      child.stderr.on("data", (d) => {
+        err += d;
+        if (/(^|\n)\s*1\d\d\/300 /.test(err) && !child.killed) child.kill("SIGKILL");
+      });
+      child.on("exit", () => resolve());
+    });
+    expect(child.signalCode).toBe("SIGKILL");
+    expect(existsSync(join(tmp, "killed.safetensors"))).toBe(false);
+    const again = run("train", "--run", "killed", ...flags, "--export", "killed.safetensors");
+    expect(again.code).toBe(0);
+    expect(readFileSync(join(tmp, "killed.safetensors")).equals(readFileSync(join(tmp, "straight.safetensors")))).toBe(true);
+    expect(withoutTiming(join(tmp, "killed/metrics.jsonl"))).toEqual(withoutTiming(join(tmp, "straight/metrics.jsonl")));
+  });
+
+  it("resuming with different settings is refused, naming them", () => {
+    const r = run("train", "--run", "straight", ...flags.slice(0, 2), "--steps", "500");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/already holds a run/);
+  });
+
+  it("bad training values are refused before anything runs", () => {
+    expect(run("train", "--run", "bad", "--lr=-3").stderr).toMatch(/lr = -3 is not allowed; expected a positive number/);
+    expect(run("train", "--run", "bad", "--steps", "many").stderr).toMatch(/--steps many: expected a number/);
+  });
+});
+
+describe("minigpt generate", () => {
+  it("samples from a checkpoint, seeded, with and without the cache", () => {
+    const ck = join(tmp, "straight.safetensors");
+    if (!existsSync(ck)) run("train", "--run", "straight", ...flags, "--export", "straight.safetensors");
+    const a = JSON.parse(run("generate", "--checkpoint", ck, "--text", "ayer ellos", "--max-new", "6", "--seed", "3", "--json").stdout) as { ids: number[]; prompt: number[]; stop: string };
+    const b = JSON.parse(run("generate", "--checkpoint", ck, "--text", "ayer ellos", "--max-new", "6", "--seed", "3", "--no-cache", "--json").stdout) as { ids: number[] };
+    expect(a.prompt[0]).toBe(1); // <bos> added in front
+    expect(a.ids).toEqual(b.ids);
+    expect(["stop_token", "max_new"]).toContain(a.stop);
+    const text = run("generate", "--checkpoint", ck, "--text", "hoy yo", "--temperature", "0", "--max-new", "3");
+    expect(text.stdout).toMatch(/^<bos> hoy yo \S+/);
+    expect(text.stdout).toMatch(/new tokens; (stopped at <eos>|reached --max-new)/);
+  });
+  it("refuses a prompt over the context and bad sampling values", () => {
+    expect(run("generate", "--ids", Array.from({ length: 33 }, () => "1").join(",")).stderr).toMatch(/prompt has 33 tokens but context_len is 32/);
+    expect(run("generate", "--top-p", "2").stderr).toMatch(/top-p 2 must be in \(0, 1\]/);
+  });
+});
