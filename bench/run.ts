@@ -7,8 +7,12 @@ import { cpus, totalmem } from "node:os";
 import { MiniGPT } from "../src/model/minigpt.js";
 import { GPT2_SMALL, LOCKED } from "../src/model/presets.js";
 import { referenceForward } from "../src/reference/forward64.js";
-import { jsKernels, noGrad, Rng } from "../src/tensor/index.js";
+import { F, jsKernels, noGrad, Rng } from "../src/tensor/index.js";
 import { canonicalIds } from "../src/train/tokenizer.js";
+import { KVCache } from "../src/model/kv-cache.js";
+import { generate } from "../src/model/generate.js";
+import { Trainer } from "../src/train/trainer.js";
+import { DEFAULT_TRAIN } from "../src/train/train-config.js";
 import { formatMs, formatRate, measure } from "./measure.js";
 
 interface Row {
@@ -68,11 +72,41 @@ function matmulRow(m: number, k: number, n: number): void {
   });
 }
 
+function decodeRow(label: string, model: MiniGPT, steps: number): void {
+  log(`… ${label}`);
+  const opts = { maxNew: steps, temperature: 0 };
+  const cached = measure(() => generate(model, [1], opts), { batches: 5 });
+  const full = measure(() => generate(model, [1], { ...opts, useCache: false }), { batches: 5 });
+  const kb = new KVCache(model.config).bytes / 1024;
+  rows.push({
+    what: `${label} (cache ${kb.toFixed(0)} KiB)`,
+    ours: `${formatMs(cached.ms / steps)}/token  (${formatRate((steps / cached.ms) * 1000, "tok/s")})`,
+    peer: `${formatMs(full.ms / steps)}/token`,
+    peerName: "same model, no KV cache (full recompute)",
+    ratio: full.ms / cached.ms,
+  });
+}
+
+function trainRow(): void {
+  log("… training step, locked config, batch 32 × 32 tokens");
+  const trainer = new Trainer(new MiniGPT(LOCKED), DEFAULT_TRAIN);
+  const ids = Array.from({ length: 32 }, () => Array.from({ length: 32 }, () => rng.int(60)));
+  const targets = Int32Array.from({ length: 32 * 32 }, () => rng.int(60));
+  const step = measure(() => {
+    trainer.model.zeroGrad();
+    F.crossEntropy(trainer.model.forward(ids), targets).backward();
+    trainer.optimizer.step(1e-3);
+  }, { batches: 5, batchMs: 500 });
+  rows.push({ what: "training step, locked config, 32 × 32 tokens", ours: `${formatMs(step.ms)}  (${formatRate((1024 / step.ms) * 1000, "tok/s")})`, peer: "—", peerName: "", ratio: NaN });
+}
+
 const canonical = canonicalIds();
 log(`canonical sequence: ${canonical.length} tokens`);
 const locked = new MiniGPT(LOCKED);
 forwardRow("locked Mini-GPT forward, T = 8", locked, 8, true);
 forwardRow("locked Mini-GPT forward, T = 32", locked, 32, true);
+decodeRow("locked Mini-GPT greedy decode, 31 tokens", locked, 31);
+trainRow();
 log("… building a GPT-2-small-shaped model (124M parameters, random weights)");
 const gpt2 = new MiniGPT(GPT2_SMALL);
 forwardRow("GPT-2-small shape (768 wide, 12 layers) forward, T = 32", gpt2, 32, false);

@@ -12,7 +12,7 @@ import { hook, Hooks, type HookName } from "./hooks.js";
 import { initParameters } from "./init.js";
 import type { KVCache } from "./kv-cache.js";
 import { ropeTables, sinusoidalTable } from "./positional.js";
-import { toTokenBatch, type Tokens } from "./tokens.js";
+import { InputError, toTokenBatch, type Tokens } from "./tokens.js";
 
 export interface ForwardOptions {
   /** Causal mask on (decoder, the default) or off (encoder mode). */
@@ -23,6 +23,11 @@ export interface ForwardOptions {
    * positions cache.length …, and are appended to the cache.
    */
   readonly kvCache?: KVCache | null;
+  /**
+   * Block budget: run only the first k blocks and replace the rest by the identity
+   * (k = 0 is the bigram floor, k = n_layers the full model).
+   */
+  readonly blocks?: number;
 }
 
 export class MiniGPT extends Module {
@@ -52,8 +57,9 @@ export class MiniGPT extends Module {
   }
 
   /** Logits [B, T, vocab_size] for a sequence (B = 1) or a batch of equal-length sequences. */
-  forward(tokens: Tokens, { causal = true, hooks = null, kvCache = null }: ForwardOptions = {}): Tensor {
+  forward(tokens: Tokens, { causal = true, hooks = null, kvCache = null, blocks = this.config.n_layers }: ForwardOptions = {}): Tensor {
     const c = this.config;
+    if (!Number.isInteger(blocks) || blocks < 0 || blocks > c.n_layers) throw new InputError(`block budget ${blocks} must be a whole number from 0 to n_layers = ${c.n_layers}`);
     const { ids, batch: B, seq: T } = toTokenBatch(tokens, c);
     const offset = kvCache?.length ?? 0;
     if (kvCache !== null) {
@@ -67,7 +73,7 @@ export class MiniGPT extends Module {
 
     const rows = (table: Tensor): Tensor => ops.slice(table, 0, offset, offset + T);
     const rope = this.rope === null ? null : { cos: rows(this.rope.cos), sin: rows(this.rope.sin) };
-    for (const block of this.blocks) h = block.forward(h, { rope, causal, hooks, kvCache });
+    for (const block of this.blocks.slice(0, blocks)) h = block.forward(h, { rope, causal, hooks, kvCache });
     if (kvCache !== null) kvCache.length += T;
 
     if (this.ln_final !== null) h = hook(hooks, "ln_final.hook_normalized", this.ln_final.forward(h));

@@ -34,7 +34,8 @@ export function lossCurveSpec(records: readonly MetricsRecord[], title = "minigp
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,
-    config: { font: "sans-serif", view: { stroke: null } },
+    config: { font: "sans-serif", view: { stroke: null }, legend: { orient: "top", labelLimit: 240 } },
+    resolve: { scale: { x: "shared", color: "independent" }, legend: { color: "independent" } },
     vconcat: [
       {
         width: 560,
@@ -44,7 +45,7 @@ export function lossCurveSpec(records: readonly MetricsRecord[], title = "minigp
         encoding: {
           x: { field: "step", type: "quantitative", title: "step" },
           y: { field: "loss", type: "quantitative", title: "cross-entropy (nats / token)", scale: { type: "log" } },
-          color: { field: "series", type: "nominal", title: null, scale: { range: ["#1f77b4", "#d62728"] } },
+          color: { field: "series", type: "nominal", title: null, scale: { domain: ["train", "validation"], range: ["#1f77b4", "#d62728"] } },
         },
       },
       {
@@ -54,8 +55,13 @@ export function lossCurveSpec(records: readonly MetricsRecord[], title = "minigp
         mark: { type: "line", point: true },
         encoding: {
           x: { field: "step", type: "quantitative", title: "step" },
-          y: { field: "accuracy", type: "quantitative", title: "agreement accuracy", scale: { domain: [0, 1] }, axis: { format: "%" } },
-          color: { field: "series", type: "nominal", title: null },
+          y: { field: "accuracy", type: "quantitative", title: "agreement accuracy (validation)", scale: { domain: [0, 1] }, axis: { format: "%" } },
+          color: {
+            field: "series",
+            type: "nominal",
+            title: null,
+            scale: { domain: ["English", "Spanish", "held-out combinations"], range: ["#2ca02c", "#ff7f0e", "#9467bd"] },
+          },
         },
       },
     ],

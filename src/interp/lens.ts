@@ -1,0 +1,76 @@
+// Reading the stream at any depth. The logit lens decodes a state through the final
+// LayerNorm — recomputing its mean and scale for that very vector — and the unembedding.
+// The block budget runs only the first k blocks; k = 0 is the bigram floor
+// softmax(LN(W_E[t] (+ p_t)) · W_Eᵀ), k = n_layers the full model.
+
+import type { ActivationCache } from "../model/cache.js";
+import type { MiniGPT } from "../model/minigpt.js";
+import type { Tokens } from "../model/tokens.js";
+import { noGrad } from "../tensor/index.js";
+import { streamStates, streamVector } from "./stream.js";
+import { softmaxVec, topK } from "./vectors.js";
+
+/** Logits for one stream vector: LN_final(h)·W_Eᵀ (tied) or ·W_U, LN_final skipped under Post-LN. */
+export function decodeVector(model: MiniGPT, h: readonly number[]): number[] {
+  const c = model.config;
+  const d = c.d_model;
+  let x: readonly number[] = h;
+  if (model.ln_final !== null) {
+    const mu = h.reduce((a, b) => a + b, 0) / d;
+    const variance = h.reduce((a, b) => a + (b - mu) * (b - mu), 0) / d;
+    const inv = 1 / Math.sqrt(variance + c.ln_eps);
+    const w = model.ln_final.w.data, b = model.ln_final.b.data;
+    x = h.map((v, i) => (v - mu) * inv * w[i]! + b[i]!);
+  }
+  const V = c.vocab_size;
+  const logits = new Array<number>(V).fill(0);
+  if (model.unembed === null) {
+    const WE = model.embed.W_E.data;
+    for (let v = 0; v < V; v++) for (let i = 0; i < d; i++) logits[v]! += x[i]! * WE[v * d + i]!;
+  } else {
+    const WU = model.unembed.W_U.data;
+    for (let i = 0; i < d; i++) for (let v = 0; v < V; v++) logits[v]! += x[i]! * WU[i * V + v]!;
+  }
+  return logits;
+}
+
+export interface LensRow {
+  readonly state: number;
+  readonly label: string;
+  readonly logits: number[];
+  readonly probs: number[];
+  readonly top: { id: number; prob: number }[];
+}
+
+export interface LensResult {
+  readonly position: number;
+  readonly rows: LensRow[];
+  /** Pre-LN: each state is a partial sum of the final stream, so decoding it is meaningful. */
+  readonly valid: boolean;
+  readonly note: string;
+}
+
+/** Decode every stream state at `position` (h₀, after attn 1, after mlp 1, …). */
+export function logitLens(model: MiniGPT, cache: ActivationCache, position: number, k = 5): LensResult {
+  const rows = streamStates(model.config.n_layers).map((s) => {
+    const logits = decodeVector(model, streamVector(cache, s.index, position));
+    const probs = softmaxVec(logits);
+    return { state: s.index, label: s.label, logits, probs, top: topK(probs, k).map(({ id, value }) => ({ id, prob: value })) };
+  });
+  const valid = model.config.norm === "pre";
+  return {
+    position,
+    rows,
+    valid,
+    note: valid
+      ? "Pre-LN: every state is a partial sum of the final stream; each is decoded through the final LayerNorm with its own mean and scale."
+      : "Post-LN: each state has been re-normalised by a block's LayerNorm and there is no final LayerNorm, so intermediate states are not partial sums of the final one — only the last row is the model's output; the rest are not a valid lens.",
+  };
+}
+
+/** Logits [B, T, V] with only the first k blocks run. */
+export function blockBudget(model: MiniGPT, tokens: Tokens, k: number): number[][] {
+  const logits = noGrad(() => model.forward(tokens, { blocks: k }));
+  const V = model.config.vocab_size;
+  return Array.from({ length: logits.size / V }, (_, r) => Array.from(logits.data.subarray(r * V, (r + 1) * V)));
+}

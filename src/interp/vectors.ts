@@ -1,0 +1,39 @@
+// Small float64 vector helpers for analysis: read a vector out of a tensor, add, dot, norm.
+
+import type { Tensor } from "../tensor/index.js";
+
+/** The last-axis vector of `t` at the leading indices `at` (e.g. [0, p] in a [B, T, d] tensor). */
+export function vectorAt(t: Tensor, at: readonly number[]): number[] {
+  if (at.length !== t.rank - 1) throw new Error(`vectorAt: ${at.length} indices for a rank-${t.rank} tensor`);
+  let offset = 0;
+  for (let i = 0; i < at.length; i++) {
+    const n = t.shape[i]!;
+    if (!(at[i]! >= 0 && at[i]! < n)) throw new Error(`index ${at[i]} is out of range for axis ${i} of size ${n}`);
+    offset = offset * n + at[i]!;
+  }
+  const w = t.shape[t.rank - 1]!;
+  return Array.from(t.data.subarray(offset * w, (offset + 1) * w));
+}
+
+export const addVec = (a: readonly number[], b: readonly number[]): number[] => a.map((x, i) => x + b[i]!);
+export const subVec = (a: readonly number[], b: readonly number[]): number[] => a.map((x, i) => x - b[i]!);
+export const scaleVec = (a: readonly number[], s: number): number[] => a.map((x) => x * s);
+export const dot = (a: readonly number[], b: readonly number[]): number => a.reduce((s, x, i) => s + x * b[i]!, 0);
+export const norm = (a: readonly number[]): number => Math.sqrt(dot(a, a));
+export const sumVecs = (vs: readonly (readonly number[])[], width: number): number[] =>
+  vs.reduce<number[]>((acc, v) => addVec(acc, v), new Array<number>(width).fill(0));
+export const maxAbsDiff = (a: readonly number[], b: readonly number[]): number => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
+
+/** Softmax of a logit vector, in float64. */
+export function softmaxVec(logits: ArrayLike<number>): number[] {
+  let m = -Infinity;
+  for (let i = 0; i < logits.length; i++) m = Math.max(m, logits[i]!);
+  const e = Array.from(logits, (x) => Math.exp(x - m));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}
+
+/** The k largest entries as (index, value), largest first. */
+export function topK(values: readonly number[], k: number): { id: number; value: number }[] {
+  return values.map((value, id) => ({ id, value })).sort((a, b) => b.value - a.value || a.id - b.id).slice(0, k);
+}
