@@ -1,7 +1,13 @@
 // The command line: dispatch, flag parsing (unknown flags are errors), and error reporting.
 
 import { parseArgs } from "node:util";
+import { attributeCommand } from "./attribute.js";
+import { bandwidthCommand } from "./bandwidth.js";
 import { causalityCommand } from "./causality.js";
+import { decomposeCommand } from "./decompose.js";
+import { budgetCommand, lensCommand } from "./lens.js";
+import { patchCommand } from "./patch.js";
+import { patternsCommand } from "./patterns.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./common.js";
 import { forwardCommand } from "./forward.js";
@@ -13,7 +19,8 @@ import { traceCommand } from "./trace.js";
 import { vocabCommand } from "./vocab.js";
 
 const COMMANDS: readonly Command[] = [
-  traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, trainCommand, generateCommand, vocabCommand,
+  traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, trainCommand, generateCommand,
+  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, patchCommand, bandwidthCommand, vocabCommand,
 ];
 
 function help(): string {

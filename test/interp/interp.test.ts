@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { directLogitAttribution } from "../../src/interp/attribution.js";
 import { bandwidth } from "../../src/interp/bandwidth.js";
-import { blockBudget, decodeVector, logitLens } from "../../src/interp/lens.js";
+import { blockBudget, logitLens } from "../../src/interp/lens.js";
 import { orthonormalBasis, principalAngles, symmetricEigenvalues } from "../../src/interp/linalg.js";
 import { patchHeads, patchResidual } from "../../src/interp/patching.js";
 import { attentionPattern, headsAttendingTo } from "../../src/interp/patterns.js";

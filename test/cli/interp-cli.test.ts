@@ -1,0 +1,74 @@
+// The analysis commands as a user runs them: JSON that satisfies each tool's invariant,
+// readable tables by default, clear refusals.
+
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("../../", import.meta.url).pathname;
+const ck = join(root, "checkpoints/minigpt-seed0.safetensors");
+
+function run(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, "bin/minigpt"), ...args, "--checkpoint", ck], { encoding: "utf8" });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+function json<T>(...args: string[]): T {
+  const r = run(...args, "--json");
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as T;
+}
+
+describe("analysis commands", () => {
+  it("decompose --json: sources sum to the stream (SPEC §7)", () => {
+    const d = json<{ labels: string[]; components: number[][]; sum: number[]; actual: number[]; max_error: number; additive: boolean }>("decompose", "--position", "5", "--per-head");
+    expect(d.labels).toEqual(["embed", "attn 1.h0", "attn 1.h1", "attn 1.h2", "attn 1.h3", "mlp 1", "attn 2.h0", "attn 2.h1", "attn 2.h2", "attn 2.h3", "mlp 2"]);
+    const sum = d.components.reduce((acc, c) => acc.map((x, i) => x + c[i]!), new Array<number>(64).fill(0));
+    sum.forEach((x, i) => expect(Math.abs(x - d.actual[i]!)).toBeLessThan(1e-5));
+    expect(d.additive).toBe(true);
+    const table = run("decompose", "--state", "1");
+    expect(table.stdout).toMatch(/after attn 1 \(state 1 of 4\)/);
+    expect(table.stdout).toMatch(/✓ Pre-LN/);
+  });
+  it("lens: a grid by default, the top k at one position; the last row equals forward's logits", () => {
+    const l = json<{ positions: { position: number; rows: { label: string; probs: number[] }[] }[] }>("lens", "--position", "7");
+    const f = json<{ logits: number[][] }>("forward");
+    const probs = l.positions[0]!.rows.at(-1)!.probs;
+    const row = f.logits[7]!;
+    const m = Math.max(...row);
+    const z = row.reduce((s, x) => s + Math.exp(x - m), 0);
+    row.forEach((x, i) => expect(Math.abs(Math.exp(x - m) / z - probs[i]!)).toBeLessThan(1e-6));
+    expect(run("lens").stdout).toMatch(/h₀ \(embed\)[\s\S]*after mlp 2/);
+  });
+  it("budget: k = 0 … n_layers, the last equal to the full model", () => {
+    const b = json<{ budgets: { k: number; probs: number[] }[] }>("budget");
+    expect(b.budgets.map((x) => x.k)).toEqual([0, 1, 2]);
+    expect(run("budget").stdout).toMatch(/0 \(bigram floor\)[\s\S]*2 \(full model\)/);
+    expect(run("budget", "--k", "5").stderr).toMatch(/--k 5: this model has 2 blocks/);
+  });
+  it("attribute: contributions + bias = the logit difference; tokens by word", () => {
+    const a = json<{ contributions: number[]; bias_term: number; total: number; actual: number }>("attribute", "--token", "caminaron", "--vs", "caminan");
+    expect(Math.abs(a.contributions.reduce((s, x) => s + x, 0) + a.bias_term - a.actual)).toBeLessThan(1e-5);
+    expect(run("attribute", "--token", "caminarom").stderr).toMatch(/not in the vocabulary; did you mean "caminaron"/);
+    expect(run("attribute").stderr).toMatch(/--token T is required/);
+  });
+  it("patterns: every head, rows summing to 1; a ranking for --position/--key", () => {
+    const p = json<{ heads: { pattern: number[][] }[]; ranking: { weight: number }[] }>("patterns", "--position", "7", "--key", "1");
+    expect(p.heads).toHaveLength(8);
+    for (const h of p.heads) for (const row of h.pattern) expect(Math.abs(row.reduce((s, x) => s + x, 0) - 1)).toBeLessThan(1e-6);
+    expect(p.ranking).toHaveLength(8);
+    expect(run("patterns", "--position", "2", "--key", "5").stderr).toMatch(/--key 5 is after --position 2/);
+  });
+  it("patch: a grid of fractions restored; patching the changed token's embedding restores all", () => {
+    const r = json<{ restored: number[][]; columns: string[] }>("patch", "--corrupted", "<bos> hoy el perro también caminó y ellos");
+    expect(r.restored).toHaveLength(2);
+    expect(r.restored[0]![1]).toBeCloseTo(1, 6);
+    expect(json<{ restored: number[][] }>("patch", "--heads").restored[0]).toHaveLength(4);
+    expect(run("patch", "--hook", "nowhere").stderr).toMatch(/--hook nowhere: expected one of/);
+  });
+  it("bandwidth: 5 writers per stream dimension in each block of the locked model", () => {
+    const b = json<{ blocks: { ratio: number; headOverlap: number[][] }[] }>("bandwidth");
+    expect(b.blocks.map((x) => x.ratio)).toEqual([5, 5]);
+    expect(run("bandwidth").stdout).toMatch(/320 dimensions write into 64: 5\.00 per stream dimension/);
+  });
+});
