@@ -162,3 +162,27 @@ export class TrainingStream {
 
 /** The longest sequence the grammar can produce (fits context_len 32). */
 export const MAX_SEQUENCE_LENGTH = 1 + 2 * (1 + 1 + 2 * (2 + 2 + 1) + 1 + 1) + 1;
+
+/**
+ * Read a generated sequence with the corpus grammar's rules and check every verb:
+ * its tense against the last time word, its person and number against the last subject.
+ * Returns one entry per verb (for measuring how grammatical sampled text is).
+ */
+export function checkVerbs(ids: readonly number[]): { position: number; ok: boolean }[] {
+  const out: { position: number; ok: boolean }[] = [];
+  let tense: Tense | null = null;
+  let agreement: Agreement | null = null;
+  let lang: Lang | null = null;
+  ids.forEach((id, position) => {
+    const t = VOCAB[id];
+    if (t === undefined) return;
+    if (t.kind === "time") tense = t.tense[0]!;
+    if ((t.kind === "pronoun" || t.kind === "noun") && t.agreement.length === 1) agreement = t.agreement[0]!;
+    if (t.lang !== null && t.kind !== "verb") lang = t.lang;
+    if (t.kind === "verb") {
+      out.push({ position, ok: tense !== null && agreement !== null && lang !== null && isGrammatical(t, { lang, agreement, tense }) });
+      agreement = null;
+    }
+  });
+  return out;
+}
