@@ -1,0 +1,101 @@
+// Compute → view model: everything the explorer shows, computed by the library from the
+// model in the page. No DOM here, so it is unit-tested in Node like the rest.
+
+import { causalityCheck } from "../../../src/interp/causality.js";
+import { blockBudget, decodeVector } from "../../../src/interp/lens.js";
+import { attentionPattern } from "../../../src/interp/patterns.js";
+import { decompose, streamStates, streamVector, type Decomposition } from "../../../src/interp/stream.js";
+import { traceForward, type TraceRow } from "../../../src/interp/trace.js";
+import { softmaxVec, topK } from "../../../src/interp/vectors.js";
+import type { ActivationCache } from "../../../src/model/cache.js";
+import { inventory, type Inventory } from "../../../src/model/inventory.js";
+import type { MiniGPT } from "../../../src/model/minigpt.js";
+import { Tokenizer } from "../../../src/train/tokenizer.js";
+
+export const tokenizer = new Tokenizer();
+export const tokenName = (id: number): string => (id < tokenizer.size ? tokenizer.token(id) : `#${id}`);
+
+export interface Prediction {
+  readonly id: number;
+  readonly token: string;
+  readonly prob: number;
+}
+
+export interface StreamView {
+  readonly ids: number[];
+  readonly tokens: string[];
+  readonly causal: boolean;
+  /** Stream states h₀, after attn 1, after mlp 1, … (index into the grid's rows). */
+  readonly states: number[];
+  /** [state][position][d_model] */
+  readonly vectors: number[][][];
+  /** [state][position] ‖h‖ */
+  readonly norms: number[][];
+  /** [state][position] the logit lens's top prediction */
+  readonly lens: Prediction[][];
+  /** [layer][head][query][key] */
+  readonly patterns: number[][][][];
+  readonly cache: ActivationCache;
+}
+
+export function analyse(model: MiniGPT, ids: number[], causal = true): StreamView {
+  const { cache } = model.runWithCache(ids, { causal });
+  const states = streamStates(model.config.n_layers).map((s) => s.index);
+  const vectors = states.map((s) => ids.map((_, p) => streamVector(cache, s, p)));
+  const norms = vectors.map((row) => row.map((v) => Math.sqrt(v.reduce((a, x) => a + x * x, 0))));
+  const lens = vectors.map((row) =>
+    row.map((v) => {
+      const best = topK(softmaxVec(decodeVector(model, v)), 1)[0]!;
+      return { id: best.id, token: tokenName(best.id), prob: best.value };
+    }),
+  );
+  const { n_layers: L, n_heads: H } = model.config;
+  const patterns = Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => attentionPattern(cache, l, h)));
+  return { ids, tokens: ids.map(tokenName), causal, states, vectors, norms, lens, patterns, cache };
+}
+
+export function decomposition(model: MiniGPT, view: StreamView, state: number, position: number, perHead: boolean): Decomposition {
+  return decompose(model, view.cache, position, { state, perHead });
+}
+
+/** The next-token distribution at a position with only the first k blocks (k = 0: the bigram floor). */
+export function budget(model: MiniGPT, ids: number[], position: number, k: number, top = 8): Prediction[] {
+  const probs = softmaxVec(blockBudget(model, ids, k)[position]!);
+  return topK(probs, top).map(({ id, value }) => ({ id, token: tokenName(id), prob: value }));
+}
+
+/** Which grid cells change when the token at `position` becomes `replacement`: [state][position] max |Δh|. */
+export function perturbation(model: MiniGPT, view: StreamView, position: number, replacement: number): number[][] {
+  const changed = [...view.ids];
+  changed[position] = replacement;
+  const other = analyse(model, changed, view.causal);
+  return view.vectors.map((row, s) => row.map((v, p) => v.reduce((m, x, i) => Math.max(m, Math.abs(x - other.vectors[s]![p]![i]!)), 0)));
+}
+
+/** The library's own causality verdict for the same input (used as a cross-check in the page). */
+export function causalityHolds(model: MiniGPT, ids: number[]): boolean {
+  return causalityCheck(model, ids).holds;
+}
+
+export function shapeTrace(model: MiniGPT, ids: number[]): TraceRow[] {
+  return traceForward(model, ids);
+}
+
+export function parameterInventory(model: MiniGPT): Inventory {
+  return inventory(model.config, model);
+}
+
+/** Read text into ids, or say which words are unknown (with suggestions) without throwing. */
+export function readText(text: string): { ids: number[]; unknown: { word: string; index: number; suggestions: string[] }[] } {
+  const words = text.replace(/([.,])/g, " $1 ").split(/\s+/).filter((w) => w.length > 0);
+  const ids: number[] = [];
+  const unknown: { word: string; index: number; suggestions: string[] }[] = [];
+  words.forEach((w, index) => {
+    try {
+      ids.push(tokenizer.id(w));
+    } catch {
+      unknown.push({ word: w, index, suggestions: tokenizer.nearest(w, 3) });
+    }
+  });
+  return { ids, unknown };
+}

@@ -1,0 +1,83 @@
+// Every label in English and Spanish; the language is one piece of reactive state.
+
+export type Lang = "en" | "es";
+
+export const ui = $state<{ lang: Lang }>({ lang: "en" });
+
+const STRINGS = {
+  title: ["minigpt explorer", "explorador minigpt"],
+  subtitle: ["The residual stream you can click — every number is the model's own, computed in this page.", "El residual stream que puedes pulsar — cada número sale del propio modelo, calculado en esta página."],
+  language: ["Español", "English"],
+  checkpoint: ["Checkpoint", "Checkpoint"],
+  loadOwn: ["Load your own .safetensors", "Carga tu propio .safetensors"],
+  shipped: ["shipped trained model", "modelo entrenado incluido"],
+  input: ["Input", "Entrada"],
+  inputHelp: ["Type words from the vocabulary; the grid recomputes as you type.", "Escribe palabras del vocabulario; la cuadrícula se recalcula al escribir."],
+  unknownWord: ["unknown word", "palabra desconocida"],
+  didYouMean: ["did you mean", "¿quisiste decir"],
+  addToken: ["add a token…", "añadir un token…"],
+  canonical: ["canonical sequence", "secuencia canónica"],
+  grid: ["Residual stream", "Residual stream"],
+  gridHelp: ["Rows: states inside the stack · columns: token positions. Click a cell.", "Filas: estados dentro de la pila · columnas: posiciones. Pulsa una celda."],
+  showLens: ["show the logit lens in each cell", "mostrar el logit lens en cada celda"],
+  embedRow: ["h₀ (embed)", "h₀ (embedding)"],
+  afterAttn: ["after attn", "tras attn"],
+  afterMlp: ["after ffn", "tras ffn"],
+  vector: ["Vector", "Vector"],
+  atPosition: ["at position", "en la posición"],
+  decompose: ["decompose into sources", "descomponer en fuentes"],
+  perHead: ["per head", "por cabeza"],
+  sumCheck: ["sources sum to the vector: max |Σ − h| =", "las fuentes suman el vector: máx |Σ − h| ="],
+  notAdditive: ["Post-LN: the stream is not a sum of these sources", "Post-LN: el stream no es la suma de estas fuentes"],
+  budget: ["Block budget", "Presupuesto de bloques"],
+  budgetHelp: ["k = 0 is the bigram floor; k = all blocks is the full model.", "k = 0 es el suelo de bigramas; k = todos los bloques es el modelo completo."],
+  nextToken: ["next-token distribution at position", "distribución del siguiente token en la posición"],
+  attention: ["Attention", "Atención"],
+  attentionHelp: ["Rows read columns; the grey triangle is masked (the future).", "Las filas leen columnas; el triángulo gris está enmascarado (el futuro)."],
+  block: ["block", "bloque"],
+  head: ["head", "cabeza"],
+  reads: ["reads", "lee"],
+  causality: ["Causality", "Causalidad"],
+  causalityHelp: ["Change one token: only cells at and after it may change.", "Cambia un token: solo pueden cambiar las celdas en esa posición y después."],
+  changeToken: ["change position", "cambiar la posición"],
+  to: ["to", "a"],
+  encoder: ["encoder mode (no causal mask)", "modo encoder (sin máscara causal)"],
+  changedCells: ["changed cells", "celdas cambiadas"],
+  leak: ["earlier positions changed: information leaks backwards", "cambiaron posiciones anteriores: la información se filtra hacia atrás"],
+  noLeak: ["no earlier position changed", "ninguna posición anterior cambió"],
+  architecture: ["Architecture and cost", "Arquitectura y coste"],
+  preLN: ["Pre-LN (this model)", "Pre-LN (este modelo)"],
+  postLN: ["Post-LN (to compare)", "Post-LN (para comparar)"],
+  shapeTrace: ["Shape trace", "Traza de formas"],
+  inventory: ["Parameter inventory", "Inventario de parámetros"],
+  counted: ["counted", "contados"],
+  formula: ["formula", "fórmula"],
+  generation: ["Generation", "Generación"],
+  generate: ["Generate", "Generar"],
+  temperature: ["temperature", "temperatura"],
+  topK: ["top-k (0 = all)", "top-k (0 = todos)"],
+  seed: ["seed", "semilla"],
+  training: ["Train in the page", "Entrenar en la página"],
+  trainHelp: ["A fresh Mini-GPT trains in a Web Worker; watch the loss fall, then explore it.", "Un Mini-GPT nuevo se entrena en un Web Worker; mira caer la pérdida y luego explóralo."],
+  steps: ["steps", "pasos"],
+  start: ["Start", "Empezar"],
+  stop: ["Stop", "Parar"],
+  explore: ["Explore this model", "Explorar este modelo"],
+  loss: ["loss", "pérdida"],
+  agreement: ["agreement", "concordancia"],
+  value: ["value", "valor"],
+  dim: ["dim", "dim"],
+  badFile: ["could not load", "no se pudo cargar"],
+};
+
+export type Key = keyof typeof STRINGS;
+
+export function tr(key: Key): string {
+  return STRINGS[key][ui.lang === "en" ? 0 : 1];
+}
+
+/** Row label of the stream grid for state s (0 = h₀, 2l+1 = after attn l+1, 2l+2 = after ffn l+1). */
+export function stateLabel(s: number): string {
+  if (s === 0) return tr("embedRow");
+  return `${tr(s % 2 === 1 ? "afterAttn" : "afterMlp")} ${Math.ceil(s / 2)}`;
+}

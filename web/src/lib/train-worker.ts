@@ -1,0 +1,47 @@
+// Training in the page: a fresh Mini-GPT trained in a Web Worker, reporting every step and
+// handing back its checkpoint so the page can explore what it learned.
+
+import { saveCheckpoint } from "../../../src/io/checkpoint.js";
+import { MiniGPT } from "../../../src/model/minigpt.js";
+import { LOCKED } from "../../../src/model/presets.js";
+import { validationSet } from "../../../src/train/corpus.js";
+import { evaluate } from "../../../src/train/evaluate.js";
+import { parseTrainConfig } from "../../../src/train/train-config.js";
+import { Trainer } from "../../../src/train/trainer.js";
+
+export type ToWorker = { type: "start"; steps: number; batch_size: number; lr: number; seed: number } | { type: "stop" };
+export type FromWorker =
+  | { type: "step"; step: number; loss: number }
+  | { type: "eval"; step: number; agreement: number; loss: number }
+  | { type: "done"; step: number; checkpoint: Uint8Array }
+  | { type: "error"; message: string };
+
+let stopping = false;
+const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
+
+self.onmessage = async (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  if (msg.type === "stop") {
+    stopping = true;
+    return;
+  }
+  stopping = false;
+  try {
+    const config = parseTrainConfig({ steps: msg.steps, batch_size: msg.batch_size, lr: msg.lr, min_lr: msg.lr / 10, warmup_steps: Math.min(30, msg.steps), data_seed: msg.seed });
+    const trainer = new Trainer(new MiniGPT({ ...LOCKED, seed: msg.seed }), config);
+    const val = validationSet(128);
+    while (!trainer.done && !stopping) {
+      const info = trainer.trainStep();
+      post({ type: "step", step: info.step, loss: info.loss });
+      if (info.step % 50 === 0 || trainer.done) {
+        const ev = evaluate(trainer.model, val);
+        post({ type: "eval", step: info.step, agreement: ev.agreement.accuracy, loss: ev.loss });
+      }
+      await new Promise((r) => setTimeout(r, 0)); // let "stop" arrive
+    }
+    const checkpoint = saveCheckpoint(trainer.model, { step: String(trainer.step), trained_in: "browser" });
+    post({ type: "done", step: trainer.step, checkpoint }, [checkpoint.buffer]);
+  } catch (err) {
+    post({ type: "error", message: (err as Error).message });
+  }
+};
