@@ -1,0 +1,176 @@
+// End-to-end: the explorer built with Vite, served on localhost, driven in Debian's Chromium
+// through playwright-core. Every number checked here comes from the page's own model.
+
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { extname, join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = new URL("../../", import.meta.url).pathname;
+const CHROMIUM = "/usr/bin/chromium";
+const shots = join(root, "dist-web-screenshots");
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env["CI"]) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install -y chromium)`);
+if (!haveBrowser) console.warn(`explorer tests skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+
+const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".safetensors": "application/octet-stream" };
+let server: Server, browser: Browser, base = "";
+
+async function open(width = 1280): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(base);
+  await page.waitForSelector("[data-testid=grid]", { timeout: 20_000 });
+  return { page, errors };
+}
+
+const sumRows = async (page: Page): Promise<{ maxDiff: number; rows: number }> =>
+  page.evaluate(() => {
+    const rows = [...document.querySelectorAll("[data-testid=vector] g[data-source]")].map((g) => JSON.parse(g.getAttribute("data-values")!) as number[]);
+    const actual = JSON.parse(document.querySelector("[data-testid=sum-check]")!.getAttribute("data-actual")!) as number[];
+    const sum = actual.map((_, i) => rows.reduce((s, r) => s + r[i]!, 0));
+    return { maxDiff: Math.max(...sum.map((x, i) => Math.abs(x - actual[i]!))), rows: rows.length };
+  });
+
+describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
+  beforeAll(async () => {
+    await build({ configFile: join(root, "web/vite.config.ts"), logLevel: "error" });
+    const dist = join(root, "dist-web");
+    server = createServer((req, res) => {
+      const path = join(dist, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname).replace(/\/$/, "/index.html"));
+      if (!path.startsWith(dist) || !existsSync(path)) return void res.writeHead(404).end();
+      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
+    }).listen(0, "127.0.0.1");
+    await new Promise((r) => server.on("listening", r));
+    const address = server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    mkdirSync(shots, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it("loads the shipped model and draws the grid (5 states × 8 positions)", async () => {
+    const { page, errors } = await open();
+    expect(await page.textContent("[data-testid=source]")).toMatch(/shipped trained model/);
+    expect(await page.locator("[data-testid=grid] [data-cell]").count()).toBe(40);
+    await page.screenshot({ path: join(shots, "explorer.png") });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a clicked cell's decomposition sums to its vector, by sublayer and per head", async () => {
+    const { page } = await open();
+    await page.click("[data-testid=grid] [data-cell='4-7']");
+    await page.check("[data-testid=decompose]");
+    const whole = await sumRows(page);
+    expect(whole.rows).toBe(5); // embed, attn 1, mlp 1, attn 2, mlp 2
+    expect(whole.maxDiff).toBeLessThan(1e-5);
+    await page.check("[data-testid=per-head]");
+    const heads = await sumRows(page);
+    expect(heads.rows).toBe(11);
+    expect(heads.maxDiff).toBeLessThan(1e-5);
+    expect(await page.textContent("[data-testid=sum-check]")).toMatch(/✓/);
+    await page.screenshot({ path: join(shots, "decompose.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("the budget slider moves from the bigram floor to the full model", async () => {
+    const { page } = await open();
+    await page.click("[data-testid=grid] [data-cell='4-7']");
+    const top = async (): Promise<string> => (await page.locator("[data-testid=budget-table] tr td.mono").first().textContent()) ?? "";
+    await page.fill("[data-testid=budget]", "0");
+    expect(await page.textContent("[data-testid=budget-k]")).toBe("0");
+    expect(await top()).toBe("ellos"); // the bigram floor repeats the token
+    await page.fill("[data-testid=budget]", "2");
+    expect(await page.textContent("[data-testid=budget-k]")).toBe("2");
+    expect(["caminaron", "también", "nunca", "hablaron"]).toContain(await top());
+    await page.close();
+  });
+
+  it("editing the text recomputes; an unknown word gets suggestions that fix it", async () => {
+    const { page } = await open();
+    await page.fill("[data-testid=text]", "<bos> hoy yo camnio");
+    expect(await page.textContent("[data-testid=unknown]")).toMatch(/camnio.*camino/);
+    await page.click("[data-testid=unknown] button:text('camino')");
+    expect(await page.inputValue("[data-testid=text]")).toBe("<bos> hoy yo camino");
+    await page.waitForSelector("[data-testid=grid] [data-cell='0-3']");
+    expect(await page.locator("[data-testid=grid] [data-cell]").count()).toBe(20);
+    await page.close();
+  });
+
+  it("causality: changing a token changes only cells at and after it; encoder mode leaks", async () => {
+    const { page } = await open();
+    await page.selectOption("[data-testid=cause-pos]", "3");
+    const changed = await page.$$eval("[data-testid=cause-grid] [data-cell]", (els) => els.map((e) => [e.getAttribute("data-cell")!, e.getAttribute("data-changed")]));
+    expect(changed).toHaveLength(40);
+    expect(changed.filter(([cell, ch]) => Number(cell!.split("-")[1]) < 3 && ch === "true")).toEqual([]);
+    expect(changed.filter(([cell, ch]) => Number(cell!.split("-")[1]) >= 3 && ch === "true").length).toBeGreaterThan(10);
+    expect(await page.getAttribute("[data-testid=cause-result]", "data-leaks")).toBe("false");
+    await page.check("[data-testid=encoder]");
+    expect(await page.getAttribute("[data-testid=cause-result]", "data-leaks")).toBe("true");
+    await page.close();
+  });
+
+  it("switches every label to Spanish", async () => {
+    const { page } = await open();
+    await page.click("[data-testid=lang]");
+    expect(await page.textContent("h1")).toBe("explorador minigpt");
+    expect(await page.textContent("main")).toMatch(/tras attn 1/);
+    expect(await page.textContent("main")).toMatch(/Presupuesto de bloques/);
+    await page.screenshot({ path: join(shots, "espanol.png") });
+    await page.close();
+  });
+
+  it("a corrupt checkpoint gets a clear message and the page keeps working", async () => {
+    const { page, errors } = await open();
+    await page.setInputFiles("[data-testid=file]", { name: "broken.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from("definitely not safetensors") });
+    expect(await page.textContent("[data-testid=load-error]")).toMatch(/broken\.safetensors: (header length|truncated)/);
+    expect(await page.textContent("[data-testid=source]")).toMatch(/shipped trained model/);
+    expect(await page.locator("[data-testid=grid] [data-cell]").count()).toBe(40);
+    const good = readFileSync(join(root, "checkpoints/minigpt-seed0.safetensors"));
+    await page.setInputFiles("[data-testid=file]", { name: "seed0.safetensors", mimeType: "application/octet-stream", buffer: good });
+    await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent?.includes("seed0.safetensors"));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("keyboard: arrow keys move the selected cell", async () => {
+    const { page } = await open();
+    await page.click("[data-testid=grid] [data-cell='2-3']");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowDown");
+    expect(await page.getAttribute("[data-testid=grid] [data-cell='3-4']", "aria-pressed")).toBe("true");
+    await page.close();
+  });
+
+  it("generates a continuation and trains a fresh model in a worker, then explores it", async () => {
+    const { page, errors } = await open();
+    await page.click("[data-testid=generate]");
+    await page.waitForFunction(() => (document.querySelector("[data-testid=generated]")?.textContent ?? "").split(" ").length > 8, undefined, { timeout: 20_000 });
+    await page.fill("section input[type=number][min='10']", "20");
+    await page.click("[data-testid=train-start]");
+    await page.waitForSelector("[data-testid=train-explore]", { timeout: 60_000 });
+    expect(Number(await page.getAttribute("[data-testid=train-curve]", "data-points"))).toBe(20);
+    await page.click("[data-testid=train-explore]");
+    expect(await page.textContent("[data-testid=source]")).toMatch(/trained in this page/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("reads on a narrow window without the page scrolling sideways", async () => {
+    const { page } = await open(420);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    await page.screenshot({ path: join(shots, "narrow.png") });
+    await page.close();
+  });
+});
