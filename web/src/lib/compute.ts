@@ -38,10 +38,15 @@ export interface StreamView {
   readonly cache: ActivationCache;
 }
 
-export function analyse(model: MiniGPT, ids: number[], causal = true): StreamView {
+/** The stream's vectors [state][position][d_model] and the cache they came from. */
+function streamGrid(model: MiniGPT, ids: number[], causal: boolean): { cache: ActivationCache; states: number[]; vectors: number[][][] } {
   const { cache } = model.runWithCache(ids, { causal });
   const states = streamStates(model.config.n_layers).map((s) => s.index);
-  const vectors = states.map((s) => ids.map((_, p) => streamVector(cache, s, p)));
+  return { cache, states, vectors: states.map((s) => ids.map((_, p) => streamVector(cache, s, p))) };
+}
+
+export function analyse(model: MiniGPT, ids: number[], causal = true): StreamView {
+  const { cache, states, vectors } = streamGrid(model, ids, causal);
   const norms = vectors.map((row) => row.map((v) => Math.sqrt(v.reduce((a, x) => a + x * x, 0))));
   const lens = vectors.map((row) =>
     row.map((v) => {
@@ -68,8 +73,8 @@ export function budget(model: MiniGPT, ids: number[], position: number, k: numbe
 export function perturbation(model: MiniGPT, view: StreamView, position: number, replacement: number): number[][] {
   const changed = [...view.ids];
   changed[position] = replacement;
-  const other = analyse(model, changed, view.causal);
-  return view.vectors.map((row, s) => row.map((v, p) => v.reduce((m, x, i) => Math.max(m, Math.abs(x - other.vectors[s]![p]![i]!)), 0)));
+  const other = streamGrid(model, changed, view.causal).vectors;
+  return view.vectors.map((row, s) => row.map((v, p) => v.reduce((m, x, i) => Math.max(m, Math.abs(x - other[s]![p]![i]!)), 0)));
 }
 
 /** The library's own causality verdict for the same input (used as a cross-check in the page). */

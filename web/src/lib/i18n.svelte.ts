@@ -68,7 +68,37 @@ const STRINGS = {
   value: ["value", "valor"],
   dim: ["dim", "dim"],
   badFile: ["could not load", "no se pudo cargar"],
+  residualStream: ["residual stream", "residual stream"],
+  trainedHere: ["trained in this page", "entrenado en esta página"],
 };
+
+/** What each hook point holds, in Spanish (English comes from the library's describeHook). */
+const HOOKS_ES: Record<string, string> = {
+  hook_embed: "h₀ = W_E[token]",
+  hook_pos_embed: "filas posicionales sumadas a h₀",
+  hook_resid_pre: "residual stream al entrar al bloque",
+  "ln1.hook_normalized": "LN₁(h)",
+  "attn.hook_q": "queries por cabeza (tras RoPE si se usa)",
+  "attn.hook_k": "keys por cabeza (tras RoPE si se usa)",
+  "attn.hook_v": "values por cabeza",
+  "attn.hook_attn_scores": "q·kᵀ/√d_head, enmascarado",
+  "attn.hook_pattern": "softmax sobre las posiciones anteriores",
+  "attn.hook_z": "patrón · v por cabeza",
+  hook_attn_out: "Σ_h z_h·W_O[h]: lo que la atención escribe en el stream",
+  hook_resid_mid: "stream tras la suma de la atención",
+  "ln2.hook_normalized": "LN₂(h)",
+  "mlp.hook_pre": "x·W_in + b_in",
+  "mlp.hook_post": "GELU(pre)",
+  hook_mlp_out: "post·W_out + b_out: lo que el MLP escribe en el stream",
+  hook_resid_post: "stream al salir del bloque",
+  "ln_final.hook_normalized": "LN_final(h)",
+  hook_logits: "logits = LN_final(h)·W_Eᵀ",
+};
+
+/** A hook point's description in the current language. */
+export function hookDescription(name: string, english: string): string {
+  return ui.lang === "en" ? english : (HOOKS_ES[name.replace(/^blocks\.\d+\./, "")] ?? english);
+}
 
 export type Key = keyof typeof STRINGS;
 
