@@ -5,8 +5,13 @@
  */
 
 // Tensors and autograd
-export { Tensor, noGrad, ops, F, Rng, kernels, setKernels, jsKernels } from "./tensor/index.js";
+export { Tensor, noGrad, ops, F, Rng, kernels, setKernels, jsKernels, createWasmKernels, wasmSimdSupported } from "./tensor/index.js";
 export type { DType, Kernels, Data, Shape, RngState } from "./tensor/index.js";
+
+// Generation
+export { generate, samplingDistribution } from "./model/generate.js";
+export type { GenerateOptions, Generation, SampleOptions } from "./model/generate.js";
+export { KVCache } from "./model/kv-cache.js";
 
 // The model
 export { MiniGPT } from "./model/minigpt.js";
@@ -36,6 +41,31 @@ export type { CausalityReport, CausalityRow } from "./interp/causality.js";
 export { Tokenizer, TokenizerError, canonicalIds, splitWords } from "./train/tokenizer.js";
 export { VOCAB, CANONICAL_TEXT, PAD, BOS, EOS } from "./train/vocab.js";
 export type { TokenInfo, Lang, Tense, Agreement, Kind } from "./train/vocab.js";
+
+// Interpretability
+export { decompose, accumulatedResid, streamStates, streamVector, headWrites } from "./interp/stream.js";
+export type { Decomposition, StreamState } from "./interp/stream.js";
+export { logitLens, blockBudget, decodeVector } from "./interp/lens.js";
+export type { LensResult, LensRow } from "./interp/lens.js";
+export { directLogitAttribution } from "./interp/attribution.js";
+export type { Attribution } from "./interp/attribution.js";
+export { attentionPattern, headsAttendingTo, strongestKeys } from "./interp/patterns.js";
+export { patchResidual, patchHeads } from "./interp/patching.js";
+export type { PatchResult, PatchMetric, ResidHook } from "./interp/patching.js";
+export { bandwidth } from "./interp/bandwidth.js";
+export type { Bandwidth, BlockBandwidth } from "./interp/bandwidth.js";
+
+// Training
+export { Trainer, TrainingError } from "./train/trainer.js";
+export type { StepInfo } from "./train/trainer.js";
+export { DEFAULT_TRAIN, parseTrainConfig, TRAIN_KEYS } from "./train/train-config.js";
+export type { TrainConfig } from "./train/train-config.js";
+export { evaluate, makeBatch } from "./train/evaluate.js";
+export type { Evaluation, Accuracy } from "./train/evaluate.js";
+export { sampleExample, validationSet, TrainingStream, checkVerbs, isGrammatical, verbForm, HELD_OUT } from "./train/corpus.js";
+export type { Example, VerbSlot } from "./train/corpus.js";
+export { AdamW, isDecayed } from "./nn/adamw.js";
+export { learningRate } from "./train/schedule.js";
 
 // Files
 export { saveCheckpoint, loadCheckpoint, CheckpointError } from "./io/checkpoint.js";

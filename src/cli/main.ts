@@ -1,6 +1,7 @@
 // The command line: dispatch, flag parsing (unknown flags are errors), and error reporting.
 
 import { parseArgs } from "node:util";
+import { createWasmKernels, setKernels, wasmSimdSupported } from "../tensor/index.js";
 import { attributeCommand } from "./attribute.js";
 import { bandwidthCommand } from "./bandwidth.js";
 import { causalityCommand } from "./causality.js";
@@ -28,12 +29,19 @@ function help(): string {
   return [
     "minigpt — a Mini-GPT you can understand down to the last parameter",
     "",
-    "usage: minigpt <command> [flags]   (every command takes --json and --help)",
+    "usage: minigpt <command> [flags]   (every command takes --json, --help and --kernels wasm|js)",
     "",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Without --checkpoint, commands use the shipped model in checkpoints/.",
   ].join("\n");
+}
+
+/** The arithmetic backend: "wasm" (SIMD, the default where supported) or "js" (the reference kernels). */
+function selectKernels(name: string): void {
+  if (name === "js") return setKernels(null);
+  if (name !== "wasm") throw new UsageError(`--kernels ${name}: expected wasm or js`);
+  setKernels(wasmSimdSupported() ? createWasmKernels() : null);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -52,13 +60,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     try {
       parsed = parseArgs({
         args: [...rest],
-        options: { ...command.flags, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+        options: { ...command.flags, json: { type: "boolean" }, help: { type: "boolean", short: "h" }, kernels: { type: "string" } },
         strict: true,
         allowPositionals: false,
       });
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    selectKernels((parsed.values["kernels"] as string | undefined) ?? process.env["MINIGPT_KERNELS"] ?? "wasm");
     if (parsed.values["help"]) {
       process.stdout.write(`${command.usage}\n\n${command.summary}\n`);
       return 0;

@@ -12,6 +12,7 @@ export * as F from "./functional.js";
 export { kernels, setKernels } from "./kernels.js";
 export type { Kernels, Data, UnaryOp, BinaryOp, ReduceOp } from "./kernels.js";
 export { jsKernels } from "./kernels-js.js";
+export { createWasmKernels, wasmSimdSupported } from "./kernels-wasm.js";
 export { Rng } from "./rng.js";
 export type { RngState } from "./rng.js";
 export { sizeOf, formatShape, broadcastShapes } from "./shape.js";

@@ -1,7 +1,9 @@
-// The explorer's entry point: mount the app.
+// The explorer's entry point: pick the WebAssembly SIMD kernels where the browser has them, mount the app.
 
 import { mount } from "svelte";
+import { createWasmKernels, setKernels, wasmSimdSupported } from "../../src/tensor/index.js";
 import App from "./App.svelte";
 import "./style.css";
 
+if (wasmSimdSupported()) setKernels(createWasmKernels());
 mount(App, { target: document.getElementById("app")! });

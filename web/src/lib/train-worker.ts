@@ -8,6 +8,9 @@ import { validationSet } from "../../../src/train/corpus.js";
 import { evaluate } from "../../../src/train/evaluate.js";
 import { parseTrainConfig } from "../../../src/train/train-config.js";
 import { Trainer } from "../../../src/train/trainer.js";
+import { createWasmKernels, setKernels, wasmSimdSupported } from "../../../src/tensor/index.js";
+
+if (wasmSimdSupported()) setKernels(createWasmKernels());
 
 export type ToWorker = { type: "start"; steps: number; batch_size: number; lr: number; seed: number } | { type: "stop" };
 export type FromWorker =

@@ -1,0 +1,76 @@
+// The WebAssembly SIMD backend: the reference kernels with matmul replaced by a 128-bit SIMD
+// kernel (gemm.wat) for float32 products big enough to repay copying into WebAssembly memory.
+// Float64 tensors (gradient checks) and tiny products stay on the reference kernels.
+
+import { jsKernels } from "./kernels-js.js";
+import type { Data, Kernels } from "./kernels.js";
+import { GEMM_WASM_BASE64 } from "./wasm/gemm-binary.js";
+
+/** Below this many multiply-adds the copy in and out costs more than the SIMD saves. */
+const MIN_WORK = 16 * 16 * 16;
+
+type Gemm = (a: number, bp: number, c: number, m: number, k: number, n16: number) => void;
+type PackB = (src: number, dst: number, k: number, n: number, n16: number, trans: number) => void;
+type Transpose = (src: number, dst: number, rows: number, cols: number) => void;
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Whether this engine runs WebAssembly SIMD (Node 20 and current browsers do). */
+export function wasmSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(decodeBase64(GEMM_WASM_BASE64));
+  } catch {
+    return false;
+  }
+}
+
+export function createWasmKernels(): Kernels {
+  const module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
+  const instance = new WebAssembly.Instance(module, {});
+  const memory = instance.exports["memory"] as WebAssembly.Memory;
+  const gemm = instance.exports["gemm"] as Gemm;
+  const packB = instance.exports["pack_b"] as PackB;
+  const transpose = instance.exports["transpose"] as Transpose;
+  let heap = new Float32Array(memory.buffer);
+
+  function reserve(floats: number): Float32Array {
+    const bytes = floats * 4;
+    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
+    return heap;
+  }
+
+  function matmul(
+    a: Data, aOff: number, b: Data, bOff: number, c: Data, cOff: number,
+    m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
+  ): void {
+    if (m * k * n < MIN_WORK || !(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
+      jsKernels.matmul(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB, accumulate);
+      return;
+    }
+    const n16 = Math.ceil(n / 16) * 16;
+    // Layout in floats: A [m, k] | packed B [k, n16] | C [m, n16] | staging for raw A or B.
+    const aAt = 0, bAt = m * k, cAt = bAt + k * n16, rawAt = cAt + m * n16;
+    const h = reserve(rawAt + Math.max(m * k, k * n));
+    if (!transA) h.set(a.subarray(aOff, aOff + m * k), aAt);
+    else {
+      h.set(a.subarray(aOff, aOff + m * k), rawAt); // stored [k, m]
+      transpose(rawAt * 4, aAt * 4, k, m);
+    }
+    h.set(b.subarray(bOff, bOff + k * n), rawAt);
+    packB(rawAt * 4, bAt * 4, k, n, n16, transB ? 1 : 0);
+    gemm(aAt * 4, bAt * 4, cAt * 4, m, k, n16);
+    for (let i = 0; i < m; i++) {
+      const src = cAt + i * n16, dst = cOff + i * n;
+      if (accumulate) for (let j = 0; j < n; j++) c[dst + j] = c[dst + j]! + h[src + j]!;
+      else c.set(h.subarray(src, src + n), dst);
+    }
+  }
+
+  return { ...jsKernels, name: "wasm-simd", matmul };
+}
