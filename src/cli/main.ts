@@ -11,6 +11,7 @@ import { patchCommand } from "./patch.js";
 import { patternsCommand } from "./patterns.js";
 import type { Command } from "./command.js";
 import { UsageError } from "./common.js";
+import { exportOnnxCommand } from "./export-onnx.js";
 import { forwardCommand } from "./forward.js";
 import { generateCommand } from "./generate.js";
 import { initCommand } from "./init.js";
@@ -21,7 +22,7 @@ import { vocabCommand } from "./vocab.js";
 
 const COMMANDS: readonly Command[] = [
   traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, trainCommand, generateCommand,
-  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, patchCommand, bandwidthCommand, vocabCommand,
+  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, patchCommand, bandwidthCommand, exportOnnxCommand, vocabCommand,
 ];
 
 function help(): string {
