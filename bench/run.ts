@@ -16,6 +16,8 @@ import { createWasmKernels, F, jsKernels, noGrad, Rng, setKernels, type Kernels 
 import { DEFAULT_TRAIN } from "../src/train/train-config.js";
 import { Trainer } from "../src/train/trainer.js";
 import { formatMs, formatRate, measure } from "./measure.js";
+import { tfPeer, useTfBackend } from "./tfjs-peer.js";
+import { spawnSync } from "node:child_process";
 
 interface Row { what: string; ours: string; peer: string; peerName: string; ratio: number }
 const rows: Row[] = [];
@@ -90,6 +92,18 @@ const lockedOrt = await ortSession(locked);
 await forwardRows("locked Mini-GPT, T = 8", locked, 8, lockedOrt);
 await forwardRows("locked Mini-GPT, T = 32", locked, 32, lockedOrt);
 
+for (const backend of ["wasm", "cpu"] as const) {
+  await useTfBackend(backend);
+  const peer = tfPeer(locked);
+  for (const T of [8, 32]) {
+    log(`… TF.js ${backend}, T = ${T}`);
+    const ids = [randomIds(T, 64)];
+    const ours = measure(() => noGrad(() => locked.forward(ids))).ms;
+    const theirs = measure(() => peer.forward(ids).dispose(), { batches: 5 }).ms;
+    rows.push({ what: `locked Mini-GPT, T = ${T}: forward`, ours: formatMs(ours), peer: formatMs(theirs), peerName: `TensorFlow.js ${backend} backend`, ratio: theirs / ours });
+  }
+}
+
 log("… float64 scalar reference, T = 32");
 {
   const ids = randomIds(32, 64);
@@ -120,7 +134,14 @@ log("… training step, locked, batch 32 × 32");
   };
   const ours = measure(step, { batches: 5, batchMs: 400 }).ms;
   const ref = withKernels(jsKernels, () => measure(step, { batches: 5, batchMs: 400 }).ms);
-  rows.push({ what: "training step, locked, 32 × 32 tokens", ours: `${formatMs(ours)} (${formatRate((1024 / ours) * 1000, "tok/s")})`, peer: formatMs(ref), peerName: "our reference TypeScript kernels", ratio: ref / ours });
+  const what = "training step, locked, 32 × 32 tokens";
+  rows.push({ what, ours: `${formatMs(ours)} (${formatRate((1024 / ours) * 1000, "tok/s")})`, peer: formatMs(ref), peerName: "our reference TypeScript kernels", ratio: ref / ours });
+  for (const backend of ["wasm", "cpu"] as const) {
+    await useTfBackend(backend);
+    const peer = tfPeer(locked);
+    const theirs = measure(() => peer.trainStep(ids, targets), { batches: 3, batchMs: 400 }).ms;
+    rows.push({ what, ours: formatMs(ours), peer: formatMs(theirs), peerName: `TensorFlow.js ${backend} backend (Adam)`, ratio: theirs / ours });
+  }
 }
 
 log("… leak check: 10,000 forward calls");
@@ -136,7 +157,34 @@ log("… leak check: 10,000 forward calls");
   rows.push({ what: "heap growth over 10,000 forward calls", ours: `${growth.toFixed(0)} KiB`, peer: "—", peerName: gc ? "(after gc)" : "(no --expose-gc)", ratio: NaN });
 }
 
-for (const [m, k, n] of [[64, 64, 64], [512, 64, 256], [128, 768, 3072], [768, 768, 768]] as [number, number, number][]) matmulRow(m, k, n);
+const SHAPES: [number, number, number][] = [[64, 64, 64], [512, 64, 256], [128, 768, 3072], [768, 768, 768]];
+for (const [m, k, n] of SHAPES) matmulRow(m, k, n);
+
+log("… NumPy / OpenBLAS matmul, 1 thread (if python3 and numpy are here)");
+{
+  const script = `import numpy as np, time, json
+out = []
+for m, k, n in ${JSON.stringify(SHAPES)}:
+    a = np.random.rand(m, k).astype(np.float32); b = np.random.rand(k, n).astype(np.float32)
+    for _ in range(3): a @ b
+    reps = max(3, int(3e8 / (2 * m * k * n)))
+    best = []
+    for _ in range(7):
+        t = time.perf_counter()
+        for _ in range(reps): a @ b
+        best.append((time.perf_counter() - t) / reps)
+    best.sort(); out.append(2 * m * k * n / best[3] / 1e9)
+print(json.dumps(out))`;
+  const r = spawnSync("python3", ["-c", script], { encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OPENBLAS_CORETYPE: "SkylakeX" } });
+  if (r.status === 0) {
+    const gflops = JSON.parse(r.stdout.trim()) as number[];
+    SHAPES.forEach(([m, k, n], i) => {
+      const row = rows.find((x) => x.what === `matmul ${m}×${k}·${k}×${n}, 1 thread`)!;
+      const ours = Number(row.ours.split(" ")[0]);
+      rows.push({ what: row.what, ours: row.ours, peer: `${gflops[i]!.toFixed(1)} GFLOP/s`, peerName: "NumPy (OpenBLAS, AVX-512), 1 thread", ratio: ours / gflops[i]! });
+    });
+  } else log(`  skipped: ${r.stderr.split("\n").slice(-2).join(" ")}`);
+}
 
 log("… GPT-2-small shape (768 wide, 12 layers, vocab 50,257; random weights)");
 const gpt2 = new MiniGPT(GPT2_SMALL);

@@ -11,7 +11,7 @@ import { accumulatedResid, decompose, streamStates } from "../../src/interp/stre
 import { parseConfig } from "../../src/model/config.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
-import { noGrad, Rng } from "../../src/tensor/index.js";
+import { noGrad, Rng, Tensor } from "../../src/tensor/index.js";
 import { canonicalIds } from "../../src/train/tokenizer.js";
 import { relativeError } from "../helpers.js";
 import { randomConfig, randomIds } from "../random-configs.js";
@@ -218,6 +218,38 @@ describe("bandwidth and linear algebra", () => {
       expect(b.headOverlap[0]![1]).toBeLessThan(0.45);
       expect(b.attnNorm).toHaveLength(8);
       expect(b.headNorm).toHaveLength(4);
+    }
+  });
+});
+
+describe("head ablation", () => {
+  it("zero-ablating a head removes exactly its write z_h·W_O[h] from attn_out and leaves everything before it untouched", async () => {
+    const { Hooks } = await import("../../src/model/hooks.js");
+    const { headWrites } = await import("../../src/interp/stream.js");
+    for (let i = 0; i < 6; i++) {
+      const c = preLN();
+      const model = new MiniGPT(c);
+      const ids = randomIds(c, rng);
+      const l = rng.int(c.n_layers), h = rng.int(c.n_heads);
+      const { cache: clean } = model.runWithCache(ids);
+      const seen = new Map<string, Float32Array | Float64Array>();
+      const hooks = new Hooks()
+        .add(`blocks.${l}.attn.hook_z`, (t) => {
+          const copy = t.data.slice();
+          const [, , T, dh] = t.shape as [number, number, number, number];
+          copy.fill(0, h * T * dh, (h + 1) * T * dh); // head h's z, every position
+          return new Tensor(copy, t.shape);
+        })
+        .add("*", (t, name) => void seen.set(name, t.data));
+      model.runWithHooks(ids, hooks);
+      for (let p = 0; p < ids.length; p++) {
+        const removed = headWrites(model, clean, l, p)[h]!;
+        const d = c.d_model;
+        const before = Array.from(clean.get("attn_out", l).data.subarray(p * d, (p + 1) * d));
+        const after = Array.from(seen.get(`blocks.${l}.hook_attn_out`)!.subarray(p * d, (p + 1) * d));
+        after.forEach((x, j) => expect(Math.abs(x - (before[j]! - removed[j]!))).toBeLessThan(1e-5));
+      }
+      expect(Array.from(seen.get(`blocks.${l}.hook_resid_pre`)!)).toEqual(Array.from(clean.get("resid_pre", l).data));
     }
   });
 });

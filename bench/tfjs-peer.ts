@@ -1,0 +1,79 @@
+// The same Mini-GPT written in TensorFlow.js ops, loaded with our weights: the peer for the
+// forward and training-step benchmarks (TF.js CPU and WASM backends).
+
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import type { MiniGPT } from "../src/model/minigpt.js";
+
+export interface TfPeer {
+  forward(ids: number[][]): tf.Tensor; // [B, T, V]
+  trainStep(ids: number[][], targets: Int32Array): void;
+}
+
+export async function useTfBackend(name: "cpu" | "wasm"): Promise<void> {
+  await tf.setBackend(name);
+  await tf.ready();
+}
+
+export function tfPeer(model: MiniGPT): TfPeer {
+  const c = model.config;
+  if (c.positional !== "rope" || c.norm !== "pre" || c.activation !== "gelu" || c.attn_bias || !c.mlp_bias || !c.tied_embeddings) {
+    throw new Error("the TF.js peer implements the locked configuration's options only");
+  }
+  const d = c.d_model, H = c.n_heads, dh = d / H;
+  const v = new Map([...model.stateDict()].map(([name, t]) => [name, tf.variable(tf.tensor(Array.from(t.data), [...t.shape]), true)]));
+  const p = (name: string): tf.Variable => v.get(name)!;
+  const T = c.context_len, half = dh / 2;
+  const cosT = new Float32Array(T * dh), sinT = new Float32Array(T * dh);
+  for (let pos = 0; pos < T; pos++) for (let i = 0; i < half; i++) {
+    const a = pos * Math.pow(c.rope_base, (-2 * i) / dh);
+    cosT[pos * dh + i] = cosT[pos * dh + i + half] = Math.cos(a);
+    sinT[pos * dh + i] = sinT[pos * dh + i + half] = Math.sin(a);
+  }
+  const cosAll = tf.tensor2d(cosT, [T, dh]), sinAll = tf.tensor2d(sinT, [T, dh]);
+  const maskAll = tf.tensor2d(Float32Array.from({ length: T * T }, (_, k) => (k % T > Math.floor(k / T) ? -1e9 : 0)), [T, T]);
+
+  const ln = (x: tf.Tensor, prefix: string): tf.Tensor => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, c.ln_eps))), p(`${prefix}.w`)), p(`${prefix}.b`));
+  };
+  const rope = (x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor => {
+    const [x1, x2] = tf.split(x, 2, -1) as [tf.Tensor, tf.Tensor];
+    return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin));
+  };
+  const forward = (ids: number[][]): tf.Tensor => {
+    const B = ids.length, L = ids[0]!.length;
+    const cos = tf.slice(cosAll, [0, 0], [L, dh]), sin = tf.slice(sinAll, [0, 0], [L, dh]);
+    const mask = tf.slice(maskAll, [0, 0], [L, L]);
+    // The embedding lookup as oneHot · W_E: TF.js's WASM backend has no gradient kernel for gather.
+    let h = tf.reshape(tf.matMul(tf.oneHot(tf.tensor1d(ids.flat(), "int32"), c.vocab_size), p("embed.W_E")), [B, L, d]);
+    for (let l = 0; l < c.n_layers; l++) {
+      const x = tf.reshape(ln(h, `blocks.${l}.ln1`), [B, 1, L, d]);
+      const proj = (W: string): tf.Tensor => tf.matMul(tf.tile(x, [1, H, 1, 1]), tf.tile(tf.reshape(p(`blocks.${l}.attn.${W}`), [1, H, d, dh]), [B, 1, 1, 1]));
+      const q = rope(proj("W_Q"), cos, sin), k = rope(proj("W_K"), cos, sin), vv = proj("W_V");
+      const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh)), mask);
+      const z = tf.matMul(tf.softmax(scores), vv); // [B, H, L, dh]
+      const flat = tf.reshape(tf.transpose(z, [0, 2, 1, 3]), [B * L, H * dh]);
+      h = tf.add(h, tf.reshape(tf.matMul(flat, tf.reshape(p(`blocks.${l}.attn.W_O`), [H * dh, d])), [B, L, d]));
+      const x2 = tf.reshape(ln(h, `blocks.${l}.ln2`), [B * L, d]);
+      const pre = tf.add(tf.matMul(x2, p(`blocks.${l}.mlp.W_in`)), p(`blocks.${l}.mlp.b_in`));
+      const act = tf.mul(tf.mul(pre, 0.5), tf.add(tf.erf(tf.mul(pre, Math.SQRT1_2)), 1));
+      h = tf.add(h, tf.reshape(tf.add(tf.matMul(act, p(`blocks.${l}.mlp.W_out`)), p(`blocks.${l}.mlp.b_out`)), [B, L, d]));
+    }
+    const out = tf.reshape(ln(h, "ln_final"), [B * L, d]);
+    return tf.reshape(tf.matMul(out, p("embed.W_E"), false, true), [B, L, c.vocab_size]);
+  };
+  const optimizer = tf.train.adam(1e-3, 0.9, 0.95, 1e-8);
+  return {
+    forward: (ids) => tf.tidy(() => forward(ids)),
+    trainStep: (ids, targets) => {
+      tf.tidy(() => {
+        const B = ids.length, L = ids[0]!.length;
+        optimizer.minimize(() => {
+          const logits = tf.reshape(forward(ids), [B * L, c.vocab_size]);
+          return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(targets, "int32"), c.vocab_size), logits) as tf.Scalar;
+        });
+      });
+    },
+  };
+}
