@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { saveCheckpoint } from "../io/checkpoint.js";
+import { decodeSafetensors } from "../io/safetensors.js";
 import { CONFIG_KEYS } from "../model/config.js";
 import { MiniGPT } from "../model/minigpt.js";
 import { validationSet } from "../train/corpus.js";
@@ -160,12 +161,7 @@ function resume(dir: string, requested: TrainConfig | null, values: Readonly<Rec
 }
 
 function readMetadata(bytes: Uint8Array, source: string): Record<string, string> {
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  try {
-    return (JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as { __metadata__?: Record<string, string> }).__metadata__ ?? {};
-  } catch {
-    throw new TrainingError(`${source}: unreadable header`);
-  }
+  return decodeSafetensors(bytes, source).metadata;
 }
 
 function readStep(path: string): string {

@@ -1,12 +1,17 @@
-// Composed ops: built only from the primitives in ops.ts, so their gradients
-// come for free. Fused kernels may replace them for speed later; these stay
-// the tested reference.
+// The functions layers call. Softmax, LayerNorm and GELU run as fused primitives
+// (ops.ts); each also exists here composed from the primitives, with gradients for
+// free — the reference the fused versions are tested against.
 
-import { add, div, erf, exp, log, max, mean, mul, neg, pick, reshape, slice, concat, sqrt, sub, sum, tanh } from "./ops.js";
+import { add, div, erf, exp, geluFused, layerNormFused, log, max, mean, mul, neg, pick, reshape, slice, concat, softmaxFused, sqrt, sub, sum, tanh } from "./ops.js";
 import { Tensor } from "./tensor.js";
 
-/** softmax over the last axis, stabilised by subtracting the (detached) row maximum. */
+/** Softmax over the last axis. */
 export function softmax(x: Tensor): Tensor {
+  return softmaxFused(x);
+}
+
+/** Softmax composed: exp(x − max)/Σ, the (detached) row maximum for stability. */
+export function softmaxComposed(x: Tensor): Tensor {
   const e = exp(sub(x, max(x, -1, true).detach()));
   return div(e, sum(e, -1, true));
 }
@@ -18,6 +23,11 @@ export function logSoftmax(x: Tensor): Tensor {
 
 /** LayerNorm over the last axis with biased variance: (x − μ)/√(σ² + eps) · w + b. */
 export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps: number): Tensor {
+  return layerNormFused(x, w, b, eps);
+}
+
+/** LayerNorm composed from primitives. */
+export function layerNormComposed(x: Tensor, w: Tensor, b: Tensor, eps: number): Tensor {
   return add(mul(normalize(x, eps), w), b);
 }
 
@@ -30,11 +40,21 @@ export function normalize(x: Tensor, eps: number): Tensor {
 
 /** Exact GELU: x · Φ(x) = ½·x·(1 + erf(x/√2)). */
 export function gelu(x: Tensor): Tensor {
+  return geluFused(x, false);
+}
+
+/** GPT-2's tanh approximation of GELU. */
+export function geluTanh(x: Tensor): Tensor {
+  return geluFused(x, true);
+}
+
+/** Exact GELU composed from primitives. */
+export function geluComposed(x: Tensor): Tensor {
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
 
-/** GPT-2's tanh approximation: ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-export function geluTanh(x: Tensor): Tensor {
+/** GPT-2's tanh approximation composed: ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function geluTanhComposed(x: Tensor): Tensor {
   const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
   return mul(mul(x, 0.5), add(tanh(inner), 1));
 }

@@ -207,4 +207,92 @@ function permute(x: Data, shape: Shape, perm: readonly number[], out: Data): voi
   }
 }
 
-export const jsKernels: Kernels = { name: "js", matmul, unary, binary, reduce, gatherRows, scatterAddRows, permute };
+function layerNorm(x: Data, w: Data, b: Data, eps: number, width: number, out: Data, xhat: Data, rstd: Data): void {
+  const rows = x.length / width;
+  for (let r = 0; r < rows; r++) {
+    const o = r * width;
+    let mu = 0;
+    for (let i = 0; i < width; i++) mu += x[o + i]!;
+    mu /= width;
+    let v = 0;
+    for (let i = 0; i < width; i++) { const c = x[o + i]! - mu; v += c * c; }
+    const s = 1 / Math.sqrt(v / width + eps);
+    rstd[r] = s;
+    for (let i = 0; i < width; i++) {
+      const h = (x[o + i]! - mu) * s;
+      xhat[o + i] = h;
+      out[o + i] = h * w[i]! + b[i]!;
+    }
+  }
+}
+
+function layerNormBackward(g: Data, w: Data, xhat: Data, rstd: Data, width: number, dx: Data, dw: Data, db: Data): void {
+  const rows = g.length / width;
+  for (let r = 0; r < rows; r++) {
+    const o = r * width;
+    let meanD = 0, meanDX = 0;
+    for (let i = 0; i < width; i++) {
+      const gi = g[o + i]!, h = xhat[o + i]!;
+      dw[i] = dw[i]! + gi * h;
+      db[i] = db[i]! + gi;
+      const d = gi * w[i]!;
+      meanD += d;
+      meanDX += d * h;
+    }
+    meanD /= width;
+    meanDX /= width;
+    const s = rstd[r]!;
+    for (let i = 0; i < width; i++) dx[o + i] = s * (g[o + i]! * w[i]! - meanD - xhat[o + i]! * meanDX);
+  }
+}
+
+function softmax(x: Data, width: number, out: Data): void {
+  const rows = x.length / width;
+  for (let r = 0; r < rows; r++) {
+    const o = r * width;
+    let m = -Infinity;
+    for (let i = 0; i < width; i++) m = Math.max(m, x[o + i]!);
+    let z = 0;
+    for (let i = 0; i < width; i++) { const e = Math.exp(x[o + i]! - m); out[o + i] = e; z += e; }
+    for (let i = 0; i < width; i++) out[o + i] = out[o + i]! / z;
+  }
+}
+
+function softmaxBackward(g: Data, y: Data, width: number, dx: Data): void {
+  const rows = g.length / width;
+  for (let r = 0; r < rows; r++) {
+    const o = r * width;
+    let dot = 0;
+    for (let i = 0; i < width; i++) dot += g[o + i]! * y[o + i]!;
+    for (let i = 0; i < width; i++) dx[o + i] = y[o + i]! * (g[o + i]! - dot);
+  }
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+function gelu(x: Data, approximate: boolean, out: Data): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = approximate ? 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))) : 0.5 * v * (1 + erf(v * Math.SQRT1_2));
+  }
+}
+
+function geluBackward(g: Data, x: Data, approximate: boolean, dx: Data): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    let d: number;
+    if (approximate) {
+      const t = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+      d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+    } else {
+      d = 0.5 * (1 + erf(v * Math.SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v); // Φ(x) + x·φ(x)
+    }
+    dx[i] = g[i]! * d;
+  }
+}
+
+export const jsKernels: Kernels = {
+  name: "js", matmul, unary, binary, reduce, gatherRows, scatterAddRows, permute,
+  layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward,
+};

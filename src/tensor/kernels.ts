@@ -32,6 +32,19 @@ export interface Kernels {
   scatterAddRows(src: Data, rowLen: number, ids: Int32Array, out: Data): void;
   /** out = x with its axes reordered: out axis i is x axis perm[i]. */
   permute(x: Data, shape: Shape, perm: readonly number[], out: Data): void;
+
+  // Fused row ops (each also exists composed from the primitives above, as the tested reference).
+  /** Per row of `width`: xhat = (x − μ)/√(σ² + eps), out = xhat·w + b; saves xhat and 1/√(σ² + eps). */
+  layerNorm(x: Data, w: Data, b: Data, eps: number, width: number, out: Data, xhat: Data, rstd: Data): void;
+  /** Gradients of layerNorm: dx (written), dw and db (accumulated). */
+  layerNormBackward(g: Data, w: Data, xhat: Data, rstd: Data, width: number, dx: Data, dw: Data, db: Data): void;
+  /** Softmax of each row of `width`. */
+  softmax(x: Data, width: number, out: Data): void;
+  /** dx = y·(g − Σ g·y) per row. */
+  softmaxBackward(g: Data, y: Data, width: number, dx: Data): void;
+  /** GELU, exact (erf) or GPT-2's tanh approximation. */
+  gelu(x: Data, approximate: boolean, out: Data): void;
+  geluBackward(g: Data, x: Data, approximate: boolean, dx: Data): void;
 }
 
 let active: Kernels | null = null;

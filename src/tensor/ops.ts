@@ -409,3 +409,43 @@ export function maskedFill(x: Tensor, keep: Uint8Array, keepShape: Shape, value:
     return [new Tensor(gd, x.shape)];
   });
 }
+
+// ---------------------------------------------------------------- fused row ops
+// Each equals a composition in functional.ts (the tested reference) but runs as one kernel,
+// forward and backward, without intermediate tensors.
+
+/** LayerNorm over the last axis: (x − μ)/√(σ² + eps)·w + b, biased variance. */
+export function layerNormFused(x: Tensor, w: Tensor, b: Tensor, eps: number): Tensor {
+  const width = x.shape[x.rank - 1]!;
+  if (w.size !== width || b.size !== width) throw new Error(`layerNorm: gain ${formatShape(w.shape)} and bias ${formatShape(b.shape)} must match the last axis of ${formatShape(x.shape)}`);
+  const out = allocate(x.dtype, x.size), xhat = allocate(x.dtype, x.size), rstd = allocate(x.dtype, x.size / width);
+  kernels().layerNorm(x.data, w.data, b.data, eps, width, out, xhat, rstd);
+  return result(out, x.shape, "layerNorm", [x, w, b], (g) => {
+    const dx = allocate(x.dtype, x.size), dw = allocate(w.dtype, width), db = allocate(b.dtype, width);
+    kernels().layerNormBackward(g.data, w.data, xhat, rstd, width, dx, dw, db);
+    return [new Tensor(dx, x.shape), new Tensor(dw, w.shape), new Tensor(db, b.shape)];
+  });
+}
+
+/** Softmax over the last axis. */
+export function softmaxFused(x: Tensor): Tensor {
+  const width = x.shape[x.rank - 1]!;
+  const out = allocate(x.dtype, x.size);
+  kernels().softmax(x.data, width, out);
+  return result(out, x.shape, "softmax", [x], (g) => {
+    const dx = allocate(x.dtype, x.size);
+    kernels().softmaxBackward(g.data, out, width, dx);
+    return [new Tensor(dx, x.shape)];
+  });
+}
+
+/** GELU, exact or with GPT-2's tanh approximation. */
+export function geluFused(x: Tensor, approximate: boolean): Tensor {
+  const out = allocate(x.dtype, x.size);
+  kernels().gelu(x.data, approximate, out);
+  return result(out, x.shape, approximate ? "geluTanh" : "gelu", [x], (g) => {
+    const dx = allocate(x.dtype, x.size);
+    kernels().geluBackward(g.data, x.data, approximate, dx);
+    return [new Tensor(dx, x.shape)];
+  });
+}

@@ -1,6 +1,6 @@
 // Finite-difference gradient checks for every primitive op and every composed function.
 
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { F, ops, Rng } from "../../src/tensor/index.js";
 import { gradCheck, randn } from "../helpers.js";
 
@@ -93,5 +93,35 @@ describe("composed functions match finite differences (float64)", () => {
 describe("expand", () => {
   it("broadcasts forward and sums back", () => {
     gradCheck(([t]) => ops.expand(t!, [3, 2, 4]), [randn([2, 1], rng)]);
+  });
+});
+
+describe("fused ops equal their compositions (values and gradients)", () => {
+  const pairs: [string, (xs: import("../../src/tensor/index.js").Tensor[]) => import("../../src/tensor/index.js").Tensor, (xs: import("../../src/tensor/index.js").Tensor[]) => import("../../src/tensor/index.js").Tensor, number[][]][] = [
+    ["softmax", ([x]) => F.softmax(x!), ([x]) => F.softmaxComposed(x!), [[3, 7]]],
+    ["layerNorm", ([x, w, b]) => F.layerNorm(x!, w!, b!, 1e-5), ([x, w, b]) => F.layerNormComposed(x!, w!, b!, 1e-5), [[2, 3, 8], [8], [8]]],
+    ["gelu", ([x]) => F.gelu(x!), ([x]) => F.geluComposed(x!), [[5, 6]]],
+    ["geluTanh", ([x]) => F.geluTanh(x!), ([x]) => F.geluTanhComposed(x!), [[5, 6]]],
+  ];
+  for (const [name, fused, composed, shapes] of pairs) {
+    it(name, () => {
+      const inputs = shapes.map((s) => randn(s, rng, 1.5));
+      const a = fused(inputs), b = composed(inputs);
+      for (let i = 0; i < a.size; i++) expect(Math.abs(a.data[i]! - b.data[i]!)).toBeLessThan(1e-12);
+      const weights = ops.tensor(Array.from({ length: a.size }, (_, i) => Math.sin(i + 1)), [...a.shape], "f64");
+      inputs.forEach((x) => (x.grad = null));
+      ops.sum(ops.mul(fused(inputs), weights)).backward();
+      const fusedGrads = inputs.map((x) => Array.from(x.grad!.data));
+      inputs.forEach((x) => (x.grad = null));
+      ops.sum(ops.mul(composed(inputs), weights)).backward();
+      inputs.forEach((x, j) => x.grad!.data.forEach((g, i) => expect(Math.abs(g - fusedGrads[j]![i]!)).toBeLessThan(1e-10)));
+      gradCheck(composed, inputs);
+    });
+  }
+  it("softmax with −∞ (masked) entries gives 0 there, forward and backward", () => {
+    const x = ops.maskedFill(randn([2, 4], rng), Uint8Array.from([1, 1, 0, 0]), [4], -Infinity);
+    const y = F.softmax(x);
+    expect([y.data[2], y.data[3]]).toEqual([0, 0]);
+    gradCheck(([t]) => F.softmax(ops.maskedFill(t!, Uint8Array.from([1, 1, 0, 0]), [4], -Infinity)), [randn([2, 4], rng)]);
   });
 });
