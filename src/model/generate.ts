@@ -1,7 +1,7 @@
 // Sampling: greedy, temperature, top-k and top-p (nucleus), seeded; with the KV cache
 // each new token costs one position's worth of work instead of a full recompute.
 
-import { noGrad, Rng } from "../tensor/index.js";
+import { kernels, noGrad, Rng } from "../tensor/index.js";
 import { KVCache } from "./kv-cache.js";
 import type { MiniGPT } from "./minigpt.js";
 import { InputError } from "./tokens.js";
@@ -97,7 +97,9 @@ export function generate(model: MiniGPT, prompt: readonly number[], options: Gen
   const probabilities: number[] = [];
   const cache = useCache ? new KVCache(model.config, model.dtype) : null;
   let pending: number[] = [...prompt];
-  return noGrad(() => {
+  const frozen = kernels().withFrozenOperands?.bind(kernels()) ?? (<T>(fn: () => T): T => fn());
+  // Weights do not change while decoding: the backend may keep them prepared between steps.
+  return frozen(() => noGrad(() => {
     for (;;) {
       if (generated.length >= maxNew) return { ids, generated, probabilities, stop: "max_new" };
       if (ids.length >= T) return { ids, generated, probabilities, stop: "context_len" };
@@ -112,5 +114,5 @@ export function generate(model: MiniGPT, prompt: readonly number[], options: Gen
       pending = [next];
       if (stopAt.includes(next)) return { ids, generated, probabilities, stop: "stop_token" };
     }
-  });
+  }));
 }

@@ -37,6 +37,10 @@ export function createWasmKernels(): Kernels {
   const packB = instance.exports["pack_b"] as PackB;
   const transpose = instance.exports["transpose"] as Transpose;
   let heap = new Float32Array(memory.buffer);
+  // Inside withFrozenOperands: B operands packed once, kept at [0, kept) of the heap, by array and view.
+  let frozen = 0;
+  let kept = 0;
+  const packedB = new Map<Data, Map<string, number>>();
 
   function reserve(floats: number): Float32Array {
     const bytes = floats * 4;
@@ -54,16 +58,32 @@ export function createWasmKernels(): Kernels {
       return;
     }
     const n16 = Math.ceil(n / 16) * 16;
-    // Layout in floats: A [m, k] | packed B [k, n16] | C [m, n16] | staging for raw A or B.
-    const aAt = 0, bAt = m * k, cAt = bAt + k * n16, rawAt = cAt + m * n16;
-    const h = reserve(rawAt + Math.max(m * k, k * n));
+    // Layout in floats after the kept packed operands: A [m, k] | packed B [k, n16] | C [m, n16] | staging.
+    const key = `${bOff}:${k}:${n}:${transB}`;
+    let bAt = frozen > 0 ? packedB.get(b)?.get(key) : undefined;
+    if (bAt === undefined && frozen > 0 && k * n >= 65536) {
+      const h0 = reserve(kept + k * n16 + k * n);
+      h0.set(b.subarray(bOff, bOff + k * n), kept + k * n16);
+      packB((kept + k * n16) * 4, kept * 4, k, n, n16, transB ? 1 : 0);
+      bAt = kept;
+      kept += k * n16;
+      if (!packedB.has(b)) packedB.set(b, new Map());
+      packedB.get(b)!.set(key, bAt);
+    }
+    const aAt = kept, ownB = bAt === undefined;
+    const bWork = aAt + m * k;
+    const cAt = bWork + (ownB ? k * n16 : 0), rawAt = cAt + m * n16;
+    const h = reserve(rawAt + Math.max(m * k, ownB ? k * n : 0));
     if (!transA) h.set(a.subarray(aOff, aOff + m * k), aAt);
     else {
       h.set(a.subarray(aOff, aOff + m * k), rawAt); // stored [k, m]
       transpose(rawAt * 4, aAt * 4, k, m);
     }
-    h.set(b.subarray(bOff, bOff + k * n), rawAt);
-    packB(rawAt * 4, bAt * 4, k, n, n16, transB ? 1 : 0);
+    if (bAt === undefined) {
+      h.set(b.subarray(bOff, bOff + k * n), rawAt);
+      packB(rawAt * 4, bWork * 4, k, n, n16, transB ? 1 : 0);
+      bAt = bWork;
+    }
     gemm(aAt * 4, bAt * 4, cAt * 4, m, k, n16);
     for (let i = 0; i < m; i++) {
       const src = cAt + i * n16, dst = cOff + i * n;
@@ -72,5 +92,17 @@ export function createWasmKernels(): Kernels {
     }
   }
 
-  return { ...jsKernels, name: "wasm-simd", matmul };
+  function withFrozenOperands<T>(fn: () => T): T {
+    frozen++;
+    try {
+      return fn();
+    } finally {
+      if (--frozen === 0) {
+        packedB.clear();
+        kept = 0;
+      }
+    }
+  }
+
+  return { ...jsKernels, name: "wasm-simd", matmul, withFrozenOperands };
 }

@@ -45,6 +45,12 @@ export interface Kernels {
   /** GELU, exact (erf) or GPT-2's tanh approximation. */
   gelu(x: Data, approximate: boolean, out: Data): void;
   geluBackward(g: Data, x: Data, approximate: boolean, dx: Data): void;
+
+  /**
+   * Run `fn` promising that no matmul operand changes inside it (inference, e.g. decoding), so a
+   * backend may keep prepared copies of large operands (packed weights) until it returns.
+   */
+  withFrozenOperands?<T>(fn: () => T): T;
 }
 
 let active: Kernels | null = null;

@@ -60,3 +60,33 @@ describe("WebAssembly SIMD matmul", () => {
     }
   });
 });
+
+describe("packed operands kept while frozen", () => {
+  it("reuses a packed weight inside withFrozenOperands and forgets it after", () => {
+    const [m, k, n] = [3, 256, 300];
+    const a = rand(m * k), b = rand(k * n);
+    const want = new Float32Array(m * n), got = new Float32Array(m * n);
+    jsKernels.matmul(a, 0, b, 0, want, 0, m, k, n, false, true, false);
+    wasm.withFrozenOperands!(() => {
+      for (let i = 0; i < 3; i++) {
+        wasm.matmul(a, 0, b, 0, got, 0, m, k, n, false, true, false);
+        expect(relativeError(got, want)).toBeLessThan(1e-5);
+      }
+    });
+    b[7] += 1; // outside the scope operands may change again
+    jsKernels.matmul(a, 0, b, 0, want, 0, m, k, n, false, true, false);
+    wasm.matmul(a, 0, b, 0, got, 0, m, k, n, false, true, false);
+    expect(relativeError(got, want)).toBeLessThan(1e-5);
+  });
+  it("greedy generation gives the same tokens with either backend", async () => {
+    const { generate } = await import("../../src/model/generate.js");
+    const model = new MiniGPT({ ...LOCKED, init_std: 0.3, d_model: 128, n_heads: 4, d_ff: 512 });
+    const ref = generate(model, [1, 20], { maxNew: 10, temperature: 0 });
+    setKernels(wasm);
+    try {
+      expect(generate(model, [1, 20], { maxNew: 10, temperature: 0 }).ids).toEqual(ref.ids);
+    } finally {
+      setKernels(null);
+    }
+  });
+});
