@@ -84,6 +84,21 @@
       (loop $jloop
         (br_if $jdone (i32.ge_u (local.get $j0) (local.get $n16)))
         (local.set $p (i32.const 0))
+        ;; A full panel of an untransposed B: copy each row's 16 floats as four vectors.
+        (if (i32.and (i32.eqz (local.get $trans)) (i32.le_u (i32.add (local.get $j0) (i32.const 16)) (local.get $n)))
+          (then
+            (local.set $j (i32.add (local.get $src) (i32.shl (local.get $j0) (i32.const 2))))
+            (block $vdone
+              (loop $vloop
+                (br_if $vdone (i32.ge_u (local.get $p) (local.get $k)))
+                (v128.store (local.get $out) (v128.load (local.get $j)))
+                (v128.store offset=16 (local.get $out) (v128.load offset=16 (local.get $j)))
+                (v128.store offset=32 (local.get $out) (v128.load offset=32 (local.get $j)))
+                (v128.store offset=48 (local.get $out) (v128.load offset=48 (local.get $j)))
+                (local.set $out (i32.add (local.get $out) (i32.const 64)))
+                (local.set $j (i32.add (local.get $j) (i32.shl (local.get $n) (i32.const 2))))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br $vloop)))))
         (block $pdone
           (loop $ploop
             (br_if $pdone (i32.ge_u (local.get $p) (local.get $k)))
