@@ -166,6 +166,21 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.close();
   });
 
+  it("the page's own checks pass, and seed 0 gives the same weights as in Node", async () => {
+    const { MiniGPT } = await import("../../src/model/minigpt.js");
+    const { LOCKED } = await import("../../src/model/presets.js");
+    const { parameterChecksum } = await import("../../web/src/lib/compute.js");
+    const { page, errors } = await open();
+    await page.click("[data-testid=run-checks]");
+    await page.waitForSelector("[data-testid=checks]");
+    expect(await page.getAttribute("[data-testid=checks]", "data-checksum")).toBe(parameterChecksum(new MiniGPT(LOCKED)));
+    expect(Number(await page.getAttribute("[data-testid=checks]", "data-error"))).toBeLessThan(1e-5);
+    expect(await page.locator("[data-testid=checks] .bad").count()).toBe(0);
+    expect(await page.locator("[data-testid=checks] .ok").count()).toBe(3);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("reads on a narrow window without the page scrolling sideways", async () => {
     const { page } = await open(420);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -69,6 +69,11 @@ const STRINGS = {
   dim: ["dim", "dim"],
   badFile: ["could not load", "no se pudo cargar"],
   residualStream: ["residual stream", "residual stream"],
+  checks: ["Checks, run in this page", "Comprobaciones, en esta página"],
+  checksHelp: ["Seed-0 initialisation, the canonical logits against the float64 golden file, the causal mask, the inventory.", "Inicialización con semilla 0, los logits canónicos frente al fichero de referencia en float64, la máscara causal, el inventario."],
+  runChecks: ["Run the checks", "Ejecutar las comprobaciones"],
+  initChecksum: ["seed-0 weights checksum (same in Node)", "suma de control de los pesos con semilla 0 (igual en Node)"],
+  goldenError: ["canonical logits vs golden (max relative error)", "logits canónicos frente a la referencia (error relativo máx.)"],
   trainedHere: ["trained in this page", "entrenado en esta página"],
 };
 
