@@ -126,6 +126,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.textContent("h1")).toBe("explorador minigpt");
     expect(await page.textContent("main")).toMatch(/tras attn 1/);
     expect(await page.textContent("main")).toMatch(/Presupuesto de bloques/);
+    expect(await page.textContent("[data-testid=source]")).toMatch(/modelo entrenado incluido/);
     await page.screenshot({ path: join(shots, "espanol.png") });
     await page.close();
   });
