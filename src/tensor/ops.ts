@@ -391,14 +391,20 @@ export function maskedFill(x: Tensor, keep: Uint8Array, keepShape: Shape, value:
   if (sizeOf(keepShape) !== keep.length) throw new Error(`maskedFill: mask of ${keep.length} values does not fill ${formatShape(keepShape)}`);
   broadcastShapes(x.shape, keepShape, "maskedFill");
   const maskFull = new Uint8Array(x.size);
-  const index = new Array<number>(x.rank).fill(0);
-  for (let i = 0; i < x.size; i++) {
-    let off = 0;
-    for (let d = 0; d < x.rank; d++) off += index[d]! * strides[d]!;
-    maskFull[i] = keep[off]!;
-    for (let d = x.rank - 1; d >= 0; d--) {
-      if (++index[d]! < x.shape[d]!) break;
-      index[d] = 0;
+  const trailing = keepShape.length <= x.rank && keepShape.every((d, i) => d === x.shape[x.rank - keepShape.length + i]);
+  if (trailing) {
+    // The usual case (a [T, S] mask over [B, H, T, S] scores): the mask repeats whole.
+    for (let at = 0; at < x.size; at += keep.length) maskFull.set(keep, at);
+  } else {
+    const index = new Array<number>(x.rank).fill(0);
+    for (let i = 0; i < x.size; i++) {
+      let off = 0;
+      for (let d = 0; d < x.rank; d++) off += index[d]! * strides[d]!;
+      maskFull[i] = keep[off]!;
+      for (let d = x.rank - 1; d >= 0; d--) {
+        if (++index[d]! < x.shape[d]!) break;
+        index[d] = 0;
+      }
     }
   }
   const data = allocate(x.dtype, x.size);

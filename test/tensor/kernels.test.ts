@@ -82,6 +82,13 @@ describe("elementwise, reduce, permute kernels", () => {
     expect(y.shape).toEqual([4, 2, 3]);
     for (let a = 0; a < 4; a++) for (let b = 0; b < 2; b++) for (let c = 0; c < 3; c++) expect(y.data[a * 6 + b * 3 + c]).toBe(b * 12 + c * 4 + a);
   });
+  it("maskedFill broadcasts a trailing mask and a mask with size-1 axes alike", () => {
+    const x = ops.tensor(Array.from({ length: 12 }, (_, i) => i + 1), [3, 2, 2]);
+    const trailing = ops.maskedFill(x, Uint8Array.from([1, 0, 1, 1]), [2, 2], -1);
+    expect(Array.from(trailing.data)).toEqual([1, -1, 3, 4, 5, -1, 7, 8, 9, -1, 11, 12]);
+    const column = ops.maskedFill(x, Uint8Array.from([0, 1]), [2, 1], -1);
+    expect(Array.from(column.data)).toEqual([-1, -1, 3, 4, -1, -1, 7, 8, -1, -1, 11, 12]);
+  });
   it("gather picks rows and rejects out-of-range ids", () => {
     const table = ops.tensor([0, 1, 10, 11, 20, 21], [3, 2]);
     expect(Array.from(ops.gather(table, Int32Array.from([2, 0]), [2]).data)).toEqual([20, 21, 0, 1]);
