@@ -8,6 +8,7 @@ import { cpus, totalmem } from "node:os";
 import * as ort from "onnxruntime-node";
 import { exportOnnx } from "../src/io/onnx.js";
 import { generate } from "../src/model/generate.js";
+import { InferenceSession } from "../src/model/inference.js";
 import { KVCache } from "../src/model/kv-cache.js";
 import { MiniGPT } from "../src/model/minigpt.js";
 import { GPT2_SMALL, LOCKED } from "../src/model/presets.js";
@@ -69,6 +70,9 @@ async function forwardRows(label: string, model: MiniGPT, T: number, run: Awaite
   const peer = await measureAsync(() => run(ids), big ? 3 : 7);
   rows.push({ what: `${label}: forward`, ours: `${formatMs(ours)} (${formatRate((T / ours) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / ours });
   if (!big) {
+    const session = new InferenceSession(model);
+    const compiled = measure(() => session.forward(ids)).ms;
+    rows.push({ what: `${label}: forward, compiled InferenceSession`, ours: `${formatMs(compiled)} (${formatRate((T / compiled) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / compiled });
     const ref = withKernels(jsKernels, () => measure(() => noGrad(() => model.forward(ids))).ms);
     rows.push({ what: `${label}: forward`, ours: formatMs(ours), peer: formatMs(ref), peerName: "our reference TypeScript kernels", ratio: ref / ours });
   }

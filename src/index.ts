@@ -12,6 +12,7 @@ export type { DType, Kernels, Data, Shape, RngState } from "./tensor/index.js";
 export { generate, samplingDistribution } from "./model/generate.js";
 export type { GenerateOptions, Generation, SampleOptions } from "./model/generate.js";
 export { KVCache } from "./model/kv-cache.js";
+export { InferenceSession } from "./model/inference.js";
 
 // The model
 export { MiniGPT } from "./model/minigpt.js";

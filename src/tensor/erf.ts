@@ -46,3 +46,14 @@ function erfcContinuedFraction(x: number): number {
   }
   return (ONE_OVER_SQRT_PI * Math.exp(-x * x)) / f;
 }
+
+/**
+ * A fast erf with absolute error below 1.5e-7 (Abramowitz & Stegun 7.1.26): enough for float32
+ * inference, where it replaces the series. Training and the reference keep the exact erf above.
+ */
+export function erfFast(x: number): number {
+  const ax = Math.abs(x);
+  const t = 1 / (1 + 0.3275911 * ax);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-ax * ax);
+  return x < 0 ? -y : y;
+}

@@ -29,13 +29,29 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-export function createWasmKernels(): Kernels {
+/** A fresh instance of the SIMD module with its own memory (offsets in bytes). */
+export interface WasmGemm {
+  readonly memory: WebAssembly.Memory;
+  /** C[m, n16] = A[m, k] · packed B. */
+  readonly gemm: Gemm;
+  /** Pack B [k, n] (or [n, k] when trans = 1) into 16-column panels, zero-padded to n16. */
+  readonly packB: PackB;
+  readonly transpose: Transpose;
+}
+
+export function instantiateGemm(): WasmGemm {
   const module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
   const instance = new WebAssembly.Instance(module, {});
-  const memory = instance.exports["memory"] as WebAssembly.Memory;
-  const gemm = instance.exports["gemm"] as Gemm;
-  const packB = instance.exports["pack_b"] as PackB;
-  const transpose = instance.exports["transpose"] as Transpose;
+  return {
+    memory: instance.exports["memory"] as WebAssembly.Memory,
+    gemm: instance.exports["gemm"] as Gemm,
+    packB: instance.exports["pack_b"] as PackB,
+    transpose: instance.exports["transpose"] as Transpose,
+  };
+}
+
+export function createWasmKernels(): Kernels {
+  const { memory, gemm, packB, transpose } = instantiateGemm();
   let heap = new Float32Array(memory.buffer);
   // Inside withFrozenOperands: B operands packed once, kept at [0, kept) of the heap, by array and view.
   let frozen = 0;

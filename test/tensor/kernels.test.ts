@@ -2,7 +2,7 @@
 // against values computed independently (Python's math.erf, a Python xoshiro128**).
 
 import { describe, expect, it } from "vitest";
-import { erf } from "../../src/tensor/erf.js";
+import { erf, erfFast } from "../../src/tensor/erf.js";
 import { jsKernels, ops, Rng } from "../../src/tensor/index.js";
 import { relativeError } from "../helpers.js";
 
@@ -100,6 +100,9 @@ describe("erf and the PRNG against independent values", () => {
   it("erf matches Python's math.erf to 1e-15", () => {
     const cases: [number, number][] = [[0.5, 0.5204998778130465], [1, 0.8427007929497149], [2.5, 0.999593047982555], [3, 0.9999779095030014], [-0.3, -0.3286267594591274], [5.9, 0.9999999999999999], [0, 0]];
     for (const [x, want] of cases) expect(Math.abs(erf(x) - want)).toBeLessThan(1e-15);
+  });
+  it("erfFast stays within 1.5e-7 of erf", () => {
+    for (let x = -6; x <= 6; x += 0.001) expect(Math.abs(erfFast(x) - erf(x))).toBeLessThan(1.5e-7);
   });
   it("xoshiro128** from state [1,2,3,4] gives the published sequence", () => {
     const r = new Rng(0);

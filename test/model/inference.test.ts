@@ -1,0 +1,45 @@
+// The compiled inference session against the tensor forward (itself checked against the
+// float64 reference): same logits within 1e-5 on the locked, trained and random configs.
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadCheckpoint } from "../../src/io/checkpoint.js";
+import { InferenceSession } from "../../src/model/inference.js";
+import { MiniGPT } from "../../src/model/minigpt.js";
+import { LOCKED } from "../../src/model/presets.js";
+import { noGrad, Rng } from "../../src/tensor/index.js";
+import { canonicalIds } from "../../src/train/tokenizer.js";
+import { relativeError } from "../helpers.js";
+import { randomConfig, randomIds } from "../random-configs.js";
+
+describe("InferenceSession", () => {
+  it("matches the tensor forward on the locked and the shipped model, at every length", () => {
+    const shipped = loadCheckpoint(new Uint8Array(readFileSync(new URL("../../checkpoints/minigpt.safetensors", import.meta.url)))).model;
+    for (const model of [new MiniGPT(LOCKED), shipped]) {
+      const session = new InferenceSession(model);
+      for (const T of [1, 3, 8, 32]) {
+        const ids = Array.from({ length: T }, (_, i) => canonicalIds()[i % 8]!);
+        expect(relativeError(session.forward(ids), noGrad(() => model.forward(ids)).data)).toBeLessThan(1e-5);
+      }
+    }
+  });
+  it("matches on 30 random configs covering every option", () => {
+    const rng = new Rng(321);
+    for (let i = 0; i < 30; i++) {
+      const c = randomConfig(rng);
+      const model = new MiniGPT(c);
+      const session = new InferenceSession(model);
+      const ids = randomIds(c, rng);
+      expect(relativeError(session.forward(ids), noGrad(() => model.forward(ids)).data), JSON.stringify(c)).toBeLessThan(1e-5);
+    }
+  });
+  it("is a snapshot, and refuses bad input like the model does", () => {
+    const model = new MiniGPT(LOCKED);
+    const session = new InferenceSession(model);
+    const before = session.forward([1, 2, 3]);
+    model.embed.W_E.data[2 * 64] += 1;
+    expect(Array.from(session.forward([1, 2, 3]))).toEqual(Array.from(before));
+    expect(() => session.forward(Array.from({ length: 33 }, () => 1))).toThrow(/33 tokens but context_len is 32/);
+    expect(() => session.forward([1, 64])).toThrow(/token id 64/);
+  });
+});
