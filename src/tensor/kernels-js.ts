@@ -2,7 +2,7 @@
 // (matmul is register-blocked 4×4 over B packed into 4-column panels).
 // Arithmetic happens in float64 (JavaScript numbers) and is rounded on store.
 
-import { erf } from "./erf.js";
+import { erf, erfFast } from "./erf.js";
 import type { BinaryOp, Data, Kernels, ReduceOp, UnaryOp } from "./kernels.js";
 import { sizeOf, stridesOf, type Shape } from "./shape.js";
 
@@ -271,14 +271,18 @@ function softmaxBackward(g: Data, y: Data, width: number, dx: Data): void {
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
+// Float32 data gets the float32-accurate erf (error < 1.5e-7, below float32 resolution near 1);
+// float64 data (gradient checks, references) keeps the exact series.
 function gelu(x: Data, approximate: boolean, out: Data): void {
+  const E = x instanceof Float64Array ? erf : erfFast;
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
-    out[i] = approximate ? 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))) : 0.5 * v * (1 + erf(v * Math.SQRT1_2));
+    out[i] = approximate ? 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))) : 0.5 * v * (1 + E(v * Math.SQRT1_2));
   }
 }
 
 function geluBackward(g: Data, x: Data, approximate: boolean, dx: Data): void {
+  const E = x instanceof Float64Array ? erf : erfFast;
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
     let d: number;
@@ -286,7 +290,7 @@ function geluBackward(g: Data, x: Data, approximate: boolean, dx: Data): void {
       const t = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
       d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
     } else {
-      d = 0.5 * (1 + erf(v * Math.SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v); // Φ(x) + x·φ(x)
+      d = 0.5 * (1 + E(v * Math.SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v); // Φ(x) + x·φ(x)
     }
     dx[i] = g[i]! * d;
   }
