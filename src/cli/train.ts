@@ -38,6 +38,9 @@ export const trainCommand: Command = {
     mkdirSync(dir, { recursive: true });
     const ckptPath = join(dir, CHECKPOINT);
     const trainer = existsSync(ckptPath) ? resume(dir, requested, values) : new Trainer(new MiniGPT(readConfig(str(values, "config"))), requested ?? DEFAULT_TRAIN);
+    // The steps since the last metrics line: saved with each checkpoint, so a resumed run logs
+    // the same averages as one that was never interrupted.
+    const window = existsSync(ckptPath) ? readWindow(ckptPath) : { steps: 0, loss: 0 };
     const c = trainer.config;
     const records = readMetrics(join(dir, METRICS)).filter((r) => r.step <= trainer.step);
     writeFileAtomic(join(dir, METRICS), records.map((r) => JSON.stringify(r) + "\n").join(""));
@@ -56,25 +59,24 @@ export const trainCommand: Command = {
     const startTokens = trainer.tokensSeen;
     let last: Evaluation | null = null;
     try {
-      let window = 0, windowLoss = 0;
       while (!trainer.done && !interrupted) {
         const info = trainer.trainStep();
-        window++;
-        windowLoss += info.loss;
+        window.steps++;
+        window.loss += info.loss;
         bar.update(info.step, `loss ${info.loss.toFixed(3)}`, { count: info.tokens, unit: "tok" });
         const elapsed = bar.elapsedSeconds;
         if (info.step % c.log_every === 0 || trainer.done) {
-          const rec: MetricsRecord = { kind: "train", step: info.step, loss: windowLoss / window, lr: info.lr, grad_norm: info.gradNorm, tokens_per_s: (trainer.tokensSeen - startTokens) / elapsed, elapsed_s: elapsed };
+          const rec: MetricsRecord = { kind: "train", step: info.step, loss: window.loss / window.steps, lr: info.lr, grad_norm: info.gradNorm, tokens_per_s: (trainer.tokensSeen - startTokens) / elapsed, elapsed_s: elapsed };
           appendMetric(dir, records, rec);
-          window = 0;
-          windowLoss = 0;
+          window.steps = 0;
+          window.loss = 0;
         }
         if (info.step % c.eval_every === 0 || trainer.done) {
           last = evaluate(trainer.model, trainer.done ? val : val.slice(0, c.eval_sequences));
           appendMetric(dir, records, evalRecord(info.step, last, elapsed));
           bar.note(`step ${info.step}: val loss ${last.loss.toFixed(4)}  agreement ${pct(last.agreement.accuracy)} (en ${pct(last.en.accuracy)}, es ${pct(last.es.accuracy)}, held-out ${pct(last.heldOut.accuracy)})`);
         }
-        if (info.step % c.checkpoint_every === 0 || trainer.done) saveRun(dir, trainer);
+        if (info.step % c.checkpoint_every === 0 || trainer.done) saveRun(dir, trainer, window);
         await new Promise((resolve) => setImmediate(resolve)); // let a pending Ctrl-C be delivered
       }
     } catch (err) {
@@ -90,7 +92,7 @@ export const trainCommand: Command = {
     }
     bar.finish();
     if (interrupted) {
-      saveRun(dir, trainer);
+      saveRun(dir, trainer, window);
       say(`interrupted at step ${trainer.step}; checkpoint saved. Run the same command to resume.`);
     }
     writeFileSync(join(dir, "loss.svg"), await renderSvg(lossCurveSpec(records, `minigpt · ${displayPath(dir)}`)));
@@ -164,14 +166,19 @@ function readMetadata(bytes: Uint8Array, source: string): Record<string, string>
   return decodeSafetensors(bytes, source).metadata;
 }
 
+function readWindow(path: string): { steps: number; loss: number } {
+  const raw = readMetadata(readBytes(path, "checkpoint"), path)["log_window"];
+  return raw === undefined ? { steps: 0, loss: 0 } : (JSON.parse(raw) as { steps: number; loss: number });
+}
+
 function readStep(path: string): string {
   return readMetadata(readBytes(path, "checkpoint"), path)["step"] ?? "?";
 }
 
 /** Optimizer state first, then the checkpoint that names it (the commit point), then old optimizer files go. */
-function saveRun(dir: string, trainer: Trainer): void {
+function saveRun(dir: string, trainer: Trainer, window: { steps: number; loss: number }): void {
   const optimizerName = `optimizer-${String(trainer.step).padStart(7, "0")}.safetensors`;
-  const { checkpoint, optimizer } = trainer.save({ optimizer: optimizerName });
+  const { checkpoint, optimizer } = trainer.save({ optimizer: optimizerName, log_window: JSON.stringify(window) });
   writeFileAtomic(join(dir, optimizerName), optimizer);
   writeFileAtomic(join(dir, CHECKPOINT), checkpoint);
   for (const f of readdirSync(dir)) if (/^optimizer-\d+\.safetensors$/.test(f) && f !== optimizerName) rmSync(join(dir, f), { force: true });
