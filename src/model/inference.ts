@@ -4,6 +4,7 @@
 // The tensor forward (MiniGPT.forward) is its tested reference.
 
 import { erfFast as erf } from "../tensor/erf.js";
+import { jsKernels } from "../tensor/kernels-js.js";
 import { instantiateGemm, type WasmGemm } from "../tensor/kernels-wasm.js";
 import { dHead, type ModelConfig } from "./config.js";
 import type { MiniGPT } from "./minigpt.js";
@@ -30,6 +31,8 @@ export class InferenceSession {
   private readonly pos: Float32Array | null; // learned or sinusoidal rows [T, d]
   private readonly rope: { cos: Float32Array; sin: Float32Array } | null;
   private readonly lnf: { w: Float32Array; b: Float32Array } | null;
+  private readonly lnXhat: Float32Array; // scratch for the LayerNorm kernel
+  private readonly lnRstd: Float32Array;
   private readonly buf: { h: number; xn: number; qkv: number; z: number; attn: number; pre: number; post: number; mlp: number; logits: number };
 
   constructor(model: MiniGPT) {
@@ -85,6 +88,8 @@ export class InferenceSession {
       this.rope = { cos: Float32Array.from(cos.data), sin: Float32Array.from(sin.data) };
     } else this.rope = null;
     this.lnf = c.norm === "pre" ? { w: get("ln_final.w"), b: get("ln_final.b") } : null;
+    this.lnXhat = new Float32Array(T * d);
+    this.lnRstd = new Float32Array(T);
     this.buf = {
       h: this.alloc(T * d), xn: this.alloc(T * d), qkv: this.alloc(T * pad16(3 * D)), z: this.alloc(T * D), attn: this.alloc(T * pad16(d)),
       pre: this.alloc(T * pad16(F)), post: this.alloc(T * F), mlp: this.alloc(T * pad16(d)), logits: this.alloc(T * pad16(V)),
@@ -107,19 +112,10 @@ export class InferenceSession {
     this.wasm.gemm(a * 4, w.at * 4, c * 4, m, w.k, w.n16);
   }
 
-  /** LayerNorm rows of `src` (stride `srcStride`) into dense rows of `dst`; the two may be the same. */
-  private layerNorm(src: number, srcStride: number, dst: number, T: number, w: Float32Array, b: Float32Array): void {
-    const H = this.heap, d = this.config.d_model, eps = this.config.ln_eps;
-    for (let t = 0; t < T; t++) {
-      const s = src + t * srcStride, o = dst + t * d;
-      let mu = 0;
-      for (let i = 0; i < d; i++) mu += H[s + i]!;
-      mu /= d;
-      let v = 0;
-      for (let i = 0; i < d; i++) { const x = H[s + i]! - mu; v += x * x; }
-      const r = 1 / Math.sqrt(v / d + eps);
-      for (let i = 0; i < d; i++) H[o + i] = (H[s + i]! - mu) * r * w[i]! + b[i]!;
-    }
+  /** LayerNorm of T dense rows at `src` into `dst` (the two may be the same), by the shared kernel. */
+  private layerNorm(src: number, dst: number, T: number, w: Float32Array, b: Float32Array): void {
+    const n = T * this.config.d_model;
+    jsKernels.layerNorm(this.heap.subarray(src, src + n), w, b, this.config.ln_eps, this.config.d_model, this.heap.subarray(dst, dst + n), this.lnXhat, this.lnRstd);
   }
 
   /** Logits [T · vocab_size] for one sequence (causal). */
@@ -139,7 +135,7 @@ export class InferenceSession {
     const exact = c.activation === "gelu";
     for (const L of this.layers) {
       // Attention: xn = LN₁(h) (Pre-LN) or h (Post-LN); q, k, v for every head in one product.
-      if (c.norm === "pre") this.layerNorm(hAt, d, xnAt, T, L.ln1w, L.ln1b);
+      if (c.norm === "pre") this.layerNorm(hAt, xnAt, T, L.ln1w, L.ln1b);
       else Hp.copyWithin(xnAt, hAt, hAt + T * d);
       this.matmul(xnAt, L.qkv, qkvAt, T);
       const bqkv = L.bqkv;
@@ -187,9 +183,9 @@ export class InferenceSession {
       this.matmul(zAt, L.o, attnAt, T);
       const bo = L.bo;
       for (let t = 0; t < T; t++) for (let i = 0; i < d; i++) Hp[hAt + t * d + i] = Hp[hAt + t * d + i]! + Hp[attnAt + t * dP + i]! + (bo === null ? 0 : bo[i]!);
-      if (c.norm === "post") this.layerNorm(hAt, d, hAt, T, L.ln1w, L.ln1b);
+      if (c.norm === "post") this.layerNorm(hAt, hAt, T, L.ln1w, L.ln1b);
       // MLP.
-      if (c.norm === "pre") this.layerNorm(hAt, d, xnAt, T, L.ln2w, L.ln2b);
+      if (c.norm === "pre") this.layerNorm(hAt, xnAt, T, L.ln2w, L.ln2b);
       else Hp.copyWithin(xnAt, hAt, hAt + T * d);
       this.matmul(xnAt, L.in, preAt, T);
       const bin = L.bin;
@@ -200,10 +196,10 @@ export class InferenceSession {
       this.matmul(postAt, L.out, mlpAt, T);
       const bout = L.bout;
       for (let t = 0; t < T; t++) for (let i = 0; i < d; i++) Hp[hAt + t * d + i] = Hp[hAt + t * d + i]! + Hp[mlpAt + t * dP + i]! + (bout === null ? 0 : bout[i]!);
-      if (c.norm === "post") this.layerNorm(hAt, d, hAt, T, L.ln2w, L.ln2b);
+      if (c.norm === "post") this.layerNorm(hAt, hAt, T, L.ln2w, L.ln2b);
     }
     const b = this.buf, V = c.vocab_size;
-    if (this.lnf !== null) this.layerNorm(b.h, d, b.xn, T, this.lnf.w, this.lnf.b);
+    if (this.lnf !== null) this.layerNorm(b.h, b.xn, T, this.lnf.w, this.lnf.b);
     else Hp.copyWithin(b.xn, b.h, b.h + T * d);
     this.matmul(b.xn, this.unembed, b.logits, T);
     const out = new Float32Array(T * V);
