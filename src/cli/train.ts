@@ -37,10 +37,11 @@ export const trainCommand: Command = {
     const requested = readTrainConfig(values);
     mkdirSync(dir, { recursive: true });
     const ckptPath = join(dir, CHECKPOINT);
-    const trainer = existsSync(ckptPath) ? resume(dir, requested, values) : new Trainer(new MiniGPT(readConfig(str(values, "config"))), requested ?? DEFAULT_TRAIN);
-    // The steps since the last metrics line: saved with each checkpoint, so a resumed run logs
-    // the same averages as one that was never interrupted.
-    const window = existsSync(ckptPath) ? readWindow(ckptPath) : { steps: 0, loss: 0 };
+    // `window`: the steps since the last metrics line, saved with each checkpoint, so a resumed
+    // run logs the same averages as one that was never interrupted.
+    const { trainer, window } = existsSync(ckptPath)
+      ? resume(dir, requested, values)
+      : { trainer: new Trainer(new MiniGPT(readConfig(str(values, "config"))), requested ?? DEFAULT_TRAIN), window: { steps: 0, loss: 0 } };
     const c = trainer.config;
     const records = readMetrics(join(dir, METRICS)).filter((r) => r.step <= trainer.step);
     writeFileAtomic(join(dir, METRICS), records.map((r) => JSON.stringify(r) + "\n").join(""));
@@ -140,10 +141,13 @@ function readTrainConfig(values: Readonly<Record<string, string | boolean | unde
   return any ? parseTrainConfig(raw, DEFAULT_TRAIN, file ?? "training flags") : null;
 }
 
-function resume(dir: string, requested: TrainConfig | null, values: Readonly<Record<string, string | boolean | undefined>>): Trainer {
+interface LogWindow { steps: number; loss: number }
+
+function resume(dir: string, requested: TrainConfig | null, values: Readonly<Record<string, string | boolean | undefined>>): { trainer: Trainer; window: LogWindow } {
   const ckpt = join(dir, CHECKPOINT);
   const bytes = readBytes(ckpt, "checkpoint");
-  const optimizerName = readMetadata(bytes, ckpt)["optimizer"];
+  const metadata = readMetadata(bytes, ckpt);
+  const optimizerName = metadata["optimizer"];
   if (optimizerName === undefined) throw new TrainingError(`${ckpt} names no optimizer state file; it cannot be resumed`);
   const trainer = Trainer.restore(bytes, readBytes(join(dir, optimizerName), "optimizer state"), displayPath(ckpt));
   if (str(values, "config") !== undefined) {
@@ -159,16 +163,12 @@ function resume(dir: string, requested: TrainConfig | null, values: Readonly<Rec
       throw new UsageError(`${displayPath(dir)} already holds a run with other settings (${differs.map((k) => `${k} ${trainer.config[k]} there, ${requested[k]} asked`).join("; ")}); resume it without those flags, or choose another --run`);
     }
   }
-  return trainer;
+  const window = metadata["log_window"] === undefined ? { steps: 0, loss: 0 } : (JSON.parse(metadata["log_window"]) as LogWindow);
+  return { trainer, window };
 }
 
 function readMetadata(bytes: Uint8Array, source: string): Record<string, string> {
   return decodeSafetensors(bytes, source).metadata;
-}
-
-function readWindow(path: string): { steps: number; loss: number } {
-  const raw = readMetadata(readBytes(path, "checkpoint"), path)["log_window"];
-  return raw === undefined ? { steps: 0, loss: 0 } : (JSON.parse(raw) as { steps: number; loss: number });
 }
 
 function readStep(path: string): string {
@@ -176,7 +176,7 @@ function readStep(path: string): string {
 }
 
 /** Optimizer state first, then the checkpoint that names it (the commit point), then old optimizer files go. */
-function saveRun(dir: string, trainer: Trainer, window: { steps: number; loss: number }): void {
+function saveRun(dir: string, trainer: Trainer, window: LogWindow): void {
   const optimizerName = `optimizer-${String(trainer.step).padStart(7, "0")}.safetensors`;
   const { checkpoint, optimizer } = trainer.save({ optimizer: optimizerName, log_window: JSON.stringify(window) });
   writeFileAtomic(join(dir, optimizerName), optimizer);

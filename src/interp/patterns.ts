@@ -37,7 +37,7 @@ export function strongestKeys(cache: ActivationCache, query: number): { layer: n
     for (let h = 0; h < cache.config.n_heads; h++) {
       const row = attentionPattern(cache, l, h)[query]!;
       let key = 0;
-      row.forEach((w, k) => (w > row[key]! ? (key = k) : 0));
+      for (let k = 1; k < row.length; k++) if (row[k]! > row[key]!) key = k;
       out.push({ layer: l, head: h, key, weight: row[key]! });
     }
   }

@@ -6,7 +6,7 @@ import { bandwidth } from "../../src/interp/bandwidth.js";
 import { blockBudget, logitLens } from "../../src/interp/lens.js";
 import { orthonormalBasis, principalAngles, symmetricEigenvalues } from "../../src/interp/linalg.js";
 import { patchHeads, patchResidual } from "../../src/interp/patching.js";
-import { attentionPattern, headsAttendingTo } from "../../src/interp/patterns.js";
+import { attentionPattern, headsAttendingTo, strongestKeys } from "../../src/interp/patterns.js";
 import { accumulatedResid, decompose, streamStates } from "../../src/interp/stream.js";
 import { parseConfig } from "../../src/model/config.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
@@ -153,6 +153,11 @@ describe("attention patterns", () => {
           row.forEach((w, k) => k > q && expect(w).toBe(0));
         });
       }
+    for (const s of strongestKeys(cache, 7)) {
+      const row = attentionPattern(cache, s.layer, s.head)[7]!;
+      expect(s.weight).toBe(Math.max(...row));
+      expect(row[s.key]).toBe(s.weight);
+    }
     const ranked = headsAttendingTo(cache, 7, 1);
     expect(ranked).toHaveLength(8);
     expect(ranked[0]!.weight).toBe(Math.max(...ranked.map((r) => r.weight)));

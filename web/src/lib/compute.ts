@@ -10,7 +10,7 @@ import { softmaxVec, topK } from "../../../src/interp/vectors.js";
 import type { ActivationCache } from "../../../src/model/cache.js";
 import { inventory, type Inventory } from "../../../src/model/inventory.js";
 import type { MiniGPT } from "../../../src/model/minigpt.js";
-import { Tokenizer } from "../../../src/train/tokenizer.js";
+import { splitWords, Tokenizer } from "../../../src/train/tokenizer.js";
 
 export const tokenizer = new Tokenizer();
 export const tokenName = (id: number): string => (id < tokenizer.size ? tokenizer.token(id) : `#${id}`);
@@ -92,7 +92,7 @@ export function parameterInventory(model: MiniGPT): Inventory {
 
 /** Read text into ids, or say which words are unknown (with suggestions) without throwing. */
 export function readText(text: string): { ids: number[]; unknown: { word: string; index: number; suggestions: string[] }[] } {
-  const words = text.replace(/([.,])/g, " $1 ").split(/\s+/).filter((w) => w.length > 0);
+  const words = splitWords(text);
   const ids: number[] = [];
   const unknown: { word: string; index: number; suggestions: string[] }[] = [];
   words.forEach((w, index) => {
