@@ -42,4 +42,31 @@ describe("InferenceSession", () => {
     expect(() => session.forward(Array.from({ length: 33 }, () => 1))).toThrow(/33 tokens but context_len is 32/);
     expect(() => session.forward([1, 64])).toThrow(/token id 64/);
   });
+  it("append continues a held sequence (its KV cache): piecewise logits = the whole forward's", () => {
+    const rng = new Rng(99);
+    for (let i = 0; i < 20; i++) {
+      const c = randomConfig(rng);
+      const model = new MiniGPT(c);
+      const session = new InferenceSession(model);
+      const ids = randomIds(c, rng);
+      const cut1 = 1 + rng.int(ids.length), cut2 = cut1 + rng.int(ids.length - cut1 + 1);
+      const parts = [session.forward(ids.slice(0, cut1)), session.append(ids.slice(cut1, cut2))];
+      for (let t = cut2; t < ids.length; t++) parts.push(session.append([ids[t]!])); // one token at a time, as in decoding
+      expect(session.length).toBe(ids.length);
+      const got = new Float32Array(ids.length * c.vocab_size);
+      let at = 0;
+      for (const p of parts) (got.set(p, at), (at += p.length));
+      expect(relativeError(got, noGrad(() => model.forward(ids)).data), JSON.stringify(c)).toBeLessThan(1e-5);
+    }
+  });
+  it("refuses to append past the context, and starts over on reset", () => {
+    const session = new InferenceSession(new MiniGPT(LOCKED));
+    session.forward(Array.from({ length: 30 }, () => 1));
+    expect(() => session.append([1, 2, 3])).toThrow(/33 tokens exceeds context_len 32 \(the session holds 30\)/);
+    expect(() => session.append([99])).toThrow(/token id 99 at position 30/);
+    expect(session.length).toBe(30);
+    session.reset();
+    expect(session.length).toBe(0);
+    expect(Array.from(session.append([1, 2, 3]))).toEqual(Array.from(session.forward([1, 2, 3])));
+  });
 });

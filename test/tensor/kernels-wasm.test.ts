@@ -7,6 +7,7 @@ import { F, jsKernels, noGrad, Rng, setKernels } from "../../src/tensor/index.js
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { canonicalIds } from "../../src/train/tokenizer.js";
+import { erf as erf64 } from "../../src/tensor/erf.js";
 import { relativeError } from "../helpers.js";
 
 const wasm = createWasmKernels();
@@ -88,5 +89,88 @@ describe("packed operands kept while frozen", () => {
     } finally {
       setKernels(null);
     }
+  });
+});
+
+describe("WebAssembly SIMD row and elementwise kernels", () => {
+  // [rows, width]: odd widths exercise the scalar tails; every case is above the size where the
+  // backend hands small operands back to the reference.
+  const shapes = [[13, 7], [5, 33], [32, 64], [65, 1], [2, 768], [64, 3], [3, 50]] as const;
+  const close = (got: Float32Array, want: Float32Array, tol = 2e-6): void => expect(relativeError(got, want)).toBeLessThan(tol);
+  for (const [rows, width] of shapes) {
+    const n = rows * width;
+    it(`LayerNorm forward and backward, [${rows}, ${width}]`, () => {
+      const x = rand(n).map((v, i) => v * 3 + (i % width)), w = rand(width), b = rand(width), g = rand(n);
+      const run = (k: typeof wasm): Float32Array[] => {
+        const out = new Float32Array(n), xhat = new Float32Array(n), rstd = new Float32Array(rows);
+        k.layerNorm(x, w, b, 1e-5, width, out, xhat, rstd);
+        const dx = new Float32Array(n), dw = Float32Array.from(w), db = Float32Array.from(b); // accumulated into
+        k.layerNormBackward(g, w, xhat, rstd, width, dx, dw, db);
+        return [out, xhat, rstd, dx, dw, db];
+      };
+      const want = run(jsKernels), got = run(wasm);
+      got.forEach((v, i) => close(v, want[i]!, i === 3 ? 2e-5 : 2e-6)); // dx subtracts two means: a little cancellation
+    });
+    it(`softmax forward and backward, [${rows}, ${width}]`, () => {
+      const x = rand(n).map((v) => v * 4), g = rand(n);
+      const run = (k: typeof wasm): Float32Array[] => {
+        const y = new Float32Array(n), dx = new Float32Array(n);
+        k.softmax(x, width, y);
+        k.softmaxBackward(g, y, width, dx);
+        return [y, dx];
+      };
+      const want = run(jsKernels), got = run(wasm);
+      got.forEach((v, i) => close(v, want[i]!, 1e-5));
+    });
+    it(`GELU (exact and tanh) forward and backward, ${n} elements`, () => {
+      const x = rand(n).map((v) => v * 3), g = rand(n);
+      for (const approximate of [false, true]) {
+        const run = (k: typeof wasm): Float32Array[] => {
+          const y = new Float32Array(n), dx = new Float32Array(n);
+          k.gelu(x, approximate, y);
+          k.geluBackward(g, x, approximate, dx);
+          return [y, dx];
+        };
+        const want = run(jsKernels), got = run(wasm);
+        got.forEach((v, i) => close(v, want[i]!, 1e-5));
+      }
+    });
+  }
+  it("softmax against float64: masked −∞ scores weigh exactly 0, large and tiny logits stay finite", () => {
+    const width = 9, rows = 12;
+    const x = new Float32Array(rows * width);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < width; i++) x[r * width + i] = i > r ? -Infinity : (r - 6) * 15 + Math.sin(i) * (r + 1) * 10;
+    const y = new Float32Array(x.length);
+    wasm.softmax(x, width, y);
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from(x.subarray(r * width, r * width + width));
+      const m = Math.max(...row), z = row.reduce((s, v) => s + Math.exp(v - m), 0);
+      for (let i = 0; i < width; i++) {
+        const want = Math.exp(row[i]! - m) / z, got = y[r * width + i]!;
+        if (i > r) expect(got).toBe(0);
+        // float32 rounds x − max: a relative error of about |x − max|·2⁻²³ on top of exp's own
+        else expect(Math.abs(got - want)).toBeLessThanOrEqual((1e-6 + Math.abs(row[i]! - m) * 1.2e-7) * want + 1e-38);
+      }
+    }
+  });
+  it("GELU against float64 over a wide range, and NaN stays NaN (so training can stop on it)", () => {
+    const x = Float32Array.from({ length: 400 }, (_, i) => (i - 200) / 10);
+    x[7] = NaN;
+    x[8] = 1e4;
+    x[9] = -1e4;
+    const y = new Float32Array(x.length);
+    wasm.gelu(x, false, y);
+    const phi = (v: number): number => 0.5 * (1 + erf64(v / Math.SQRT2));
+    x.forEach((v, i) => {
+      if (Number.isNaN(v)) expect(y[i]).toBeNaN();
+      else expect(Math.abs(y[i]! - v * phi(v))).toBeLessThanOrEqual(3e-7 * Math.max(1, Math.abs(v)));
+    });
+  });
+  it("float64 data stays on the exact reference kernels", () => {
+    const x = Float64Array.from({ length: 256 }, (_, i) => (i - 128) / 16);
+    const want = new Float64Array(256), got = new Float64Array(256);
+    jsKernels.gelu(x, false, want);
+    wasm.gelu(x, false, got);
+    expect(Array.from(got)).toEqual(Array.from(want));
   });
 });

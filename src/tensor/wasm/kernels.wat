@@ -1,0 +1,782 @@
+;; The WebAssembly SIMD kernels (128-bit, f32x4). All pointers are byte offsets into the
+;; module's memory; counts are in elements. The plain-TypeScript kernels (kernels-js.ts) are
+;; the reference each of these is tested against. Address 0 is never a real operand, so an
+;; optional pointer (a bias) is "absent" when 0.
+;;
+;; Matrix product: B is packed by the caller into panels of 16 columns (panel j/16 at
+;; bp + (j/16)·k·64, row p of a panel 64 bytes long). A 2×16 output tile lives in 8
+;; accumulators; A's two rows are broadcast with load32_splat, four vectors of B are loaded
+;; per step; the k loop is not unrolled (V8 would hoist and spill); k is blocked at 256 so a
+;; panel's block stays in L1 while the rows of A stream past it. Blocking does not change
+;; the order of any sum: every output is C₀ + Σₚ a·b in increasing p.
+(module
+  (memory (export "memory") 1) ;; @memory: the threaded build imports a shared memory here
+
+  ;; C[2, 16] (+)= A[2, kc] · panel[kc, 16]. $pa1 is the second row (= $pa0 for a lone row).
+  (func $tile2x16
+    (param $pa0 i32) (param $pa1 i32) (param $pb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $acc i32)
+    (local $pend i32) (local $d i32) (local $x0 v128) (local $x1 v128) (local $b v128)
+    (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (if (local.get $acc)
+      (then
+        (local.set $c00 (v128.load offset=0 (local.get $pc)))
+        (local.set $c01 (v128.load offset=16 (local.get $pc)))
+        (local.set $c02 (v128.load offset=32 (local.get $pc)))
+        (local.set $c03 (v128.load offset=48 (local.get $pc)))
+        (local.set $c10 (v128.load offset=0 (i32.add (local.get $pc) (local.get $ldc))))
+        (local.set $c11 (v128.load offset=16 (i32.add (local.get $pc) (local.get $ldc))))
+        (local.set $c12 (v128.load offset=32 (i32.add (local.get $pc) (local.get $ldc))))
+        (local.set $c13 (v128.load offset=48 (i32.add (local.get $pc) (local.get $ldc))))))
+    (local.set $d (i32.sub (local.get $pa1) (local.get $pa0)))
+    (local.set $pend (i32.add (local.get $pb) (i32.shl (local.get $kc) (i32.const 6))))
+    (loop $p
+      ;; one induction pointer for A (the second row is an add away) and B's vectors loaded one
+      ;; at a time: fewer live registers and loop-carried moves than naming all four
+      (local.set $x0 (v128.load32_splat (local.get $pa0)))
+      (local.set $x1 (v128.load32_splat (i32.add (local.get $pa0) (local.get $d))))
+      (local.set $b (v128.load offset=0 (local.get $pb)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x0) (local.get $b))))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x1) (local.get $b))))
+      (local.set $b (v128.load offset=16 (local.get $pb)))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x0) (local.get $b))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x1) (local.get $b))))
+      (local.set $b (v128.load offset=32 (local.get $pb)))
+      (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $x0) (local.get $b))))
+      (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $x1) (local.get $b))))
+      (local.set $b (v128.load offset=48 (local.get $pb)))
+      (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $x0) (local.get $b))))
+      (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $x1) (local.get $b))))
+      (local.set $pa0 (i32.add (local.get $pa0) (i32.const 4)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+      (br_if $p (i32.lt_u (local.get $pb) (local.get $pend))))
+    (v128.store offset=0 (local.get $pc) (local.get $c00))
+    (v128.store offset=16 (local.get $pc) (local.get $c01))
+    (v128.store offset=32 (local.get $pc) (local.get $c02))
+    (v128.store offset=48 (local.get $pc) (local.get $c03))
+    (if (local.get $d)
+      (then
+        (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+        (v128.store offset=0 (local.get $pc) (local.get $c10))
+        (v128.store offset=16 (local.get $pc) (local.get $c11))
+        (v128.store offset=32 (local.get $pc) (local.get $c12))
+        (v128.store offset=48 (local.get $pc) (local.get $c13)))))
+
+  ;; C[1, 32] (+)= A[1, kc] · two panels (at $pb and $pb + $ps): the single-row (decode) case,
+  ;; where more independent accumulators along n keep the adders busy.
+  (func $tile1x32
+    (param $pa i32) (param $pb i32) (param $ps i32) (param $pc i32) (param $kc i32) (param $acc i32)
+    (local $pend i32) (local $x v128) (local $pb2 i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (if (local.get $acc)
+      (then
+        (local.set $c0 (v128.load offset=0 (local.get $pc)))
+        (local.set $c1 (v128.load offset=16 (local.get $pc)))
+        (local.set $c2 (v128.load offset=32 (local.get $pc)))
+        (local.set $c3 (v128.load offset=48 (local.get $pc)))
+        (local.set $c4 (v128.load offset=64 (local.get $pc)))
+        (local.set $c5 (v128.load offset=80 (local.get $pc)))
+        (local.set $c6 (v128.load offset=96 (local.get $pc)))
+        (local.set $c7 (v128.load offset=112 (local.get $pc)))))
+    (local.set $pb2 (i32.add (local.get $pb) (local.get $ps)))
+    (local.set $pend (i32.add (local.get $pb) (i32.shl (local.get $kc) (i32.const 6))))
+    (loop $p
+      (local.set $x (v128.load32_splat (local.get $pa)))
+      (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $pb)))))
+      (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $pb)))))
+      (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $x) (v128.load offset=32 (local.get $pb)))))
+      (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $x) (v128.load offset=48 (local.get $pb)))))
+      (local.set $c4 (f32x4.add (local.get $c4) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $pb2)))))
+      (local.set $c5 (f32x4.add (local.get $c5) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $pb2)))))
+      (local.set $c6 (f32x4.add (local.get $c6) (f32x4.mul (local.get $x) (v128.load offset=32 (local.get $pb2)))))
+      (local.set $c7 (f32x4.add (local.get $c7) (f32x4.mul (local.get $x) (v128.load offset=48 (local.get $pb2)))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+      (local.set $pb2 (i32.add (local.get $pb2) (i32.const 64)))
+      (br_if $p (i32.lt_u (local.get $pb) (local.get $pend))))
+    (v128.store offset=0 (local.get $pc) (local.get $c0))
+    (v128.store offset=16 (local.get $pc) (local.get $c1))
+    (v128.store offset=32 (local.get $pc) (local.get $c2))
+    (v128.store offset=48 (local.get $pc) (local.get $c3))
+    (v128.store offset=64 (local.get $pc) (local.get $c4))
+    (v128.store offset=80 (local.get $pc) (local.get $c5))
+    (v128.store offset=96 (local.get $pc) (local.get $c6))
+    (v128.store offset=112 (local.get $pc) (local.get $c7)))
+
+  ;; C[m, j0:j1] (+)= A[m, k] · packed B (columns j0 ≤ j < j1, multiples of 16; A's rows are
+  ;; lda bytes apart, C's n16 floats). Threads split the work by column range. k ≥ 1.
+  (func (export "gemm")
+    (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $m i32) (param $k i32) (param $n16 i32) (param $acc i32) (param $j0 i32) (param $j1 i32)
+    (local $ldc i32) (local $ps i32) (local $k0 i32) (local $kc i32) (local $accNow i32)
+    (local $j i32) (local $i i32) (local $mEven i32) (local $panel i32) (local $pa i32) (local $pc i32)
+    (local.set $ldc (i32.shl (local.get $n16) (i32.const 2)))
+    (local.set $ps (i32.shl (local.get $k) (i32.const 6)))
+    (local.set $mEven (i32.and (local.get $m) (i32.const -2)))
+    (loop $kblock
+      (local.set $kc (select (i32.const 256) (i32.sub (local.get $k) (local.get $k0))
+                             (i32.gt_u (i32.sub (local.get $k) (local.get $k0)) (i32.const 256))))
+      (local.set $accNow (i32.or (local.get $acc) (i32.ne (local.get $k0) (i32.const 0))))
+      ;; pairs of rows, panel by panel
+      (local.set $j (local.get $j0))
+      (block $jdone
+        (loop $jloop
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
+          (local.set $panel (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps))
+                                                              (i32.shl (local.get $k0) (i32.const 6)))))
+          (local.set $i (i32.const 0))
+          (block $idone
+            (loop $iloop
+              (br_if $idone (i32.ge_u (local.get $i) (local.get $mEven)))
+              (local.set $pa (i32.add (local.get $a) (i32.add (i32.mul (local.get $i) (local.get $lda)) (i32.shl (local.get $k0) (i32.const 2)))))
+              (call $tile2x16 (local.get $pa) (i32.add (local.get $pa) (local.get $lda)) (local.get $panel)
+                (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2))))
+                (local.get $ldc) (local.get $kc) (local.get $accNow))
+              (local.set $i (i32.add (local.get $i) (i32.const 2)))
+              (br $iloop)))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $jloop)))
+      ;; the last row when m is odd: 32 columns at a time, then a lone 16
+      (if (i32.and (local.get $m) (i32.const 1))
+        (then
+          (local.set $pa (i32.add (local.get $a) (i32.add (i32.mul (local.get $mEven) (local.get $lda)) (i32.shl (local.get $k0) (i32.const 2)))))
+          (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $mEven) (local.get $ldc))))
+          (local.set $j (local.get $j0))
+          (block $rdone
+            (loop $rloop
+              (br_if $rdone (i32.gt_u (i32.add (local.get $j) (i32.const 32)) (local.get $j1)))
+              (call $tile1x32 (local.get $pa)
+                (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
+                (local.get $ps) (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $kc) (local.get $accNow))
+              (local.set $j (i32.add (local.get $j) (i32.const 32)))
+              (br $rloop)))
+          (if (i32.lt_u (local.get $j) (local.get $j1))
+            (then
+              (call $tile2x16 (local.get $pa) (local.get $pa)
+                (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
+                (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldc) (local.get $kc) (local.get $accNow))))))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
+      (br_if $kblock (i32.lt_u (local.get $k0) (local.get $k)))))
+
+  ;; ---------- vector math ----------
+
+  ;; Horizontal sum of four lanes: (l0 + l1) + (l2 + l3).
+  (func $hsum (param $v v128) (result f32)
+    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+             (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  (func $hmax (param $v v128) (result f32)
+    (f32.max (f32.max (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+             (f32.max (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; eˣ per lane (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, a degree-6 polynomial in r, times 2ⁿ
+  ;; built in the exponent bits); about 1 ulp. Below −87.3 the result is exactly 0 (so a masked
+  ;; −∞ score weighs nothing); above 88 it saturates at e⁸⁸; NaN stays NaN.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128) (local $under v128)
+    (local.set $under (f32x4.lt (local.get $x) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)))
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654))
+                             (v128.const f32x4 88 88 88 88)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+                             (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
+                             (v128.const f32x4 1 1 1 1)))
+    (local.set $p (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+    (v128.andnot (local.get $p) (local.get $under)))
+
+  ;; erf per lane, Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7) — the formula of
+  ;; erfFast in erf.ts, evaluated in float32.
+  (func $erf4 (param $x v128) (result v128)
+    (local $ax v128) (local $t v128) (local $p v128)
+    (local.set $ax (f32x4.abs (local.get $x)))
+    (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1)
+                             (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $ax) (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911)))))
+    (local.set $p (f32x4.sub (f32x4.mul (local.get $t) (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429))
+                             (v128.const f32x4 1.453152027 1.453152027 1.453152027 1.453152027)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741)))
+    (local.set $p (f32x4.sub (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 0.284496736 0.284496736 0.284496736 0.284496736)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592)))
+    (local.set $p (f32x4.sub (v128.const f32x4 1 1 1 1)
+                             (f32x4.mul (f32x4.mul (local.get $p) (local.get $t))
+                                        (call $exp4 (f32x4.neg (f32x4.mul (local.get $ax) (local.get $ax)))))))
+    ;; y ≥ 0; give it x's sign
+    (v128.or (local.get $p) (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+
+  ;; tanh per lane as sign(u)·(1 − 2/(e^{2|u|} + 1)).
+  (func $tanh4 (param $u v128) (result v128)
+    (local $y v128)
+    (local.set $y (f32x4.sub (v128.const f32x4 1 1 1 1)
+      (f32x4.div (v128.const f32x4 2 2 2 2)
+                 (f32x4.add (call $exp4 (f32x4.add (f32x4.abs (local.get $u)) (f32x4.abs (local.get $u)))) (v128.const f32x4 1 1 1 1)))))
+    (v128.or (local.get $y) (v128.and (local.get $u) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+
+  ;; GPT-2's inner argument √(2/π)·(x + 0.044715x³).
+  (func $gelu_arg (param $x v128) (result v128)
+    (f32x4.mul (v128.const f32x4 0.7978845608028654 0.7978845608028654 0.7978845608028654 0.7978845608028654)
+      (f32x4.add (local.get $x)
+        (f32x4.mul (v128.const f32x4 0.044715 0.044715 0.044715 0.044715)
+          (f32x4.mul (local.get $x) (f32x4.mul (local.get $x) (local.get $x)))))))
+
+  ;; GELU per lane: x·Φ(x) = ½x(1 + erf(x/√2)), or ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+  (func $gelu4 (param $x v128) (param $approx i32) (result v128)
+    (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $x))
+      (f32x4.add (v128.const f32x4 1 1 1 1)
+        (if (result v128) (local.get $approx)
+          (then (call $tanh4 (call $gelu_arg (local.get $x))))
+          (else (call $erf4 (f32x4.mul (local.get $x) (v128.const f32x4 0.7071067811865476 0.7071067811865476 0.7071067811865476 0.7071067811865476))))))))
+
+  ;; GELU′ per lane: Φ(x) + x·φ(x), or the derivative of the tanh form.
+  (func $gelu_grad4 (param $x v128) (param $approx i32) (result v128)
+    (local $t v128) (local $x2 v128)
+    (local.set $x2 (f32x4.mul (local.get $x) (local.get $x)))
+    (if (result v128) (local.get $approx)
+      (then
+        (local.set $t (call $tanh4 (call $gelu_arg (local.get $x))))
+        ;; ½(1 + t) + ½x(1 − t²)·√(2/π)·(1 + 3·0.044715x²)
+        (f32x4.add (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t)))
+          (f32x4.mul (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $x))
+                                (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $t) (local.get $t))))
+            (f32x4.mul (v128.const f32x4 0.7978845608028654 0.7978845608028654 0.7978845608028654 0.7978845608028654)
+              (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (v128.const f32x4 0.134145 0.134145 0.134145 0.134145) (local.get $x2)))))))
+      (else
+        (f32x4.add
+          (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5)
+            (f32x4.add (v128.const f32x4 1 1 1 1)
+              (call $erf4 (f32x4.mul (local.get $x) (v128.const f32x4 0.7071067811865476 0.7071067811865476 0.7071067811865476 0.7071067811865476)))))
+          (f32x4.mul (f32x4.mul (local.get $x) (v128.const f32x4 0.3989422804014327 0.3989422804014327 0.3989422804014327 0.3989422804014327))
+            (call $exp4 (f32x4.mul (v128.const f32x4 -0.5 -0.5 -0.5 -0.5) (local.get $x2))))))))
+
+  ;; ---------- elementwise and row kernels ----------
+
+  ;; out[i] = GELU(x[i]) for n elements.
+  (func (export "gelu") (param $x i32) (param $out i32) (param $n i32) (param $approx i32)
+    (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone
+      (loop $v
+        (br_if $vdone (i32.ge_u (local.get $x) (local.get $vend)))
+        (v128.store (local.get $out) (call $gelu4 (v128.load (local.get $x)) (local.get $approx)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $v)))
+    (block $sdone
+      (loop $s
+        (br_if $sdone (i32.ge_u (local.get $x) (local.get $end)))
+        (f32.store (local.get $out) (f32x4.extract_lane 0 (call $gelu4 (f32x4.splat (f32.load (local.get $x))) (local.get $approx))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $s))))
+
+  ;; dx[i] = g[i]·GELU′(x[i]) for n elements.
+  (func (export "gelu_backward") (param $g i32) (param $x i32) (param $dx i32) (param $n i32) (param $approx i32)
+    (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone
+      (loop $v
+        (br_if $vdone (i32.ge_u (local.get $x) (local.get $vend)))
+        (v128.store (local.get $dx) (f32x4.mul (v128.load (local.get $g)) (call $gelu_grad4 (v128.load (local.get $x)) (local.get $approx))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+        (br $v)))
+    (block $sdone
+      (loop $s
+        (br_if $sdone (i32.ge_u (local.get $x) (local.get $end)))
+        (f32.store (local.get $dx)
+          (f32.mul (f32.load (local.get $g)) (f32x4.extract_lane 0 (call $gelu_grad4 (f32x4.splat (f32.load (local.get $x))) (local.get $approx)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 4)))
+        (br $s))))
+
+  ;; Per row of `width` (rows packed densely): xhat = (x − μ)/√(σ² + eps), out = xhat·w + b;
+  ;; saves xhat and rstd = 1/√(σ² + eps). out may be x.
+  (func (export "layer_norm")
+    (param $x i32) (param $w i32) (param $b i32) (param $out i32) (param $xhat i32) (param $rstd i32)
+    (param $rows i32) (param $width i32) (param $eps f32)
+    (local $r i32) (local $i i32) (local $w4 i32) (local $rowBytes i32) (local $px i32) (local $po i32) (local $ph i32)
+    (local $acc v128) (local $t v128) (local $mu4 v128) (local $s4 v128) (local $mu f32) (local $var f32) (local $s f32) (local $h f32)
+    (local.set $w4 (i32.and (local.get $width) (i32.const -4)))
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
+    (block $rdone
+      (loop $row
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $px (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (local.set $po (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (local.set $ph (i32.add (local.get $xhat) (i32.mul (local.get $r) (local.get $rowBytes))))
+        ;; mean
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $d1 (loop $l1
+          (br_if $d1 (i32.ge_u (local.get $i) (local.get $w4)))
+          (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $px) (i32.shl (local.get $i) (i32.const 2))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $l1)))
+        (local.set $mu (call $hsum (local.get $acc)))
+        (block $d2 (loop $l2
+          (br_if $d2 (i32.ge_u (local.get $i) (local.get $width)))
+          (local.set $mu (f32.add (local.get $mu) (f32.load (i32.add (local.get $px) (i32.shl (local.get $i) (i32.const 2))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l2)))
+        (local.set $mu (f32.div (local.get $mu) (f32.convert_i32_u (local.get $width))))
+        (local.set $mu4 (f32x4.splat (local.get $mu)))
+        ;; variance
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $d3 (loop $l3
+          (br_if $d3 (i32.ge_u (local.get $i) (local.get $w4)))
+          (local.set $t (f32x4.sub (v128.load (i32.add (local.get $px) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mu4)))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $t) (local.get $t))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $l3)))
+        (local.set $var (call $hsum (local.get $acc)))
+        (block $d4 (loop $l4
+          (br_if $d4 (i32.ge_u (local.get $i) (local.get $width)))
+          (local.set $h (f32.sub (f32.load (i32.add (local.get $px) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mu)))
+          (local.set $var (f32.add (local.get $var) (f32.mul (local.get $h) (local.get $h))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l4)))
+        (local.set $s (f32.div (f32.const 1)
+          (f32.sqrt (f32.add (f32.div (local.get $var) (f32.convert_i32_u (local.get $width))) (local.get $eps)))))
+        (f32.store (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2))) (local.get $s))
+        (local.set $s4 (f32x4.splat (local.get $s)))
+        ;; normalise, scale, shift
+        (local.set $i (i32.const 0))
+        (block $d5 (loop $l5
+          (br_if $d5 (i32.ge_u (local.get $i) (local.get $w4)))
+          (local.set $t (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $px) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mu4)) (local.get $s4)))
+          (v128.store (i32.add (local.get $ph) (i32.shl (local.get $i) (i32.const 2))) (local.get $t))
+          (v128.store (i32.add (local.get $po) (i32.shl (local.get $i) (i32.const 2)))
+            (f32x4.add (f32x4.mul (local.get $t) (v128.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 2)))))
+                       (v128.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $l5)))
+        (block $d6 (loop $l6
+          (br_if $d6 (i32.ge_u (local.get $i) (local.get $width)))
+          (local.set $h (f32.mul (f32.sub (f32.load (i32.add (local.get $px) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mu)) (local.get $s)))
+          (f32.store (i32.add (local.get $ph) (i32.shl (local.get $i) (i32.const 2))) (local.get $h))
+          (f32.store (i32.add (local.get $po) (i32.shl (local.get $i) (i32.const 2)))
+            (f32.add (f32.mul (local.get $h) (f32.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 2)))))
+                     (f32.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l6)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; Gradients of layer_norm: dx written; dw and db accumulated.
+  (func (export "layer_norm_backward")
+    (param $g i32) (param $w i32) (param $xhat i32) (param $rstd i32) (param $dx i32) (param $dw i32) (param $db i32)
+    (param $rows i32) (param $width i32)
+    (local $r i32) (local $i i32) (local $w4 i32) (local $rowBytes i32) (local $pg i32) (local $ph i32) (local $pd i32) (local $o i32)
+    (local $aD v128) (local $aDX v128) (local $gv v128) (local $hv v128) (local $dv v128) (local $mD4 v128) (local $mDX4 v128) (local $s4 v128)
+    (local $mD f32) (local $mDX f32) (local $gs f32) (local $hs f32) (local $ds f32) (local $s f32)
+    (local.set $w4 (i32.and (local.get $width) (i32.const -4)))
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
+    (block $rdone
+      (loop $row
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $pg (i32.add (local.get $g) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (local.set $ph (i32.add (local.get $xhat) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (local.set $pd (i32.add (local.get $dx) (i32.mul (local.get $r) (local.get $rowBytes))))
+        (local.set $aD (v128.const f32x4 0 0 0 0))
+        (local.set $aDX (v128.const f32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $d1 (loop $l1
+          (br_if $d1 (i32.ge_u (local.get $i) (local.get $w4)))
+          (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+          (local.set $gv (v128.load (i32.add (local.get $pg) (local.get $o))))
+          (local.set $hv (v128.load (i32.add (local.get $ph) (local.get $o))))
+          (v128.store (i32.add (local.get $dw) (local.get $o))
+            (f32x4.add (v128.load (i32.add (local.get $dw) (local.get $o))) (f32x4.mul (local.get $gv) (local.get $hv))))
+          (v128.store (i32.add (local.get $db) (local.get $o))
+            (f32x4.add (v128.load (i32.add (local.get $db) (local.get $o))) (local.get $gv)))
+          (local.set $dv (f32x4.mul (local.get $gv) (v128.load (i32.add (local.get $w) (local.get $o)))))
+          (local.set $aD (f32x4.add (local.get $aD) (local.get $dv)))
+          (local.set $aDX (f32x4.add (local.get $aDX) (f32x4.mul (local.get $dv) (local.get $hv))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $l1)))
+        (local.set $mD (call $hsum (local.get $aD)))
+        (local.set $mDX (call $hsum (local.get $aDX)))
+        (block $d2 (loop $l2
+          (br_if $d2 (i32.ge_u (local.get $i) (local.get $width)))
+          (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+          (local.set $gs (f32.load (i32.add (local.get $pg) (local.get $o))))
+          (local.set $hs (f32.load (i32.add (local.get $ph) (local.get $o))))
+          (f32.store (i32.add (local.get $dw) (local.get $o)) (f32.add (f32.load (i32.add (local.get $dw) (local.get $o))) (f32.mul (local.get $gs) (local.get $hs))))
+          (f32.store (i32.add (local.get $db) (local.get $o)) (f32.add (f32.load (i32.add (local.get $db) (local.get $o))) (local.get $gs)))
+          (local.set $ds (f32.mul (local.get $gs) (f32.load (i32.add (local.get $w) (local.get $o)))))
+          (local.set $mD (f32.add (local.get $mD) (local.get $ds)))
+          (local.set $mDX (f32.add (local.get $mDX) (f32.mul (local.get $ds) (local.get $hs))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l2)))
+        (local.set $mD (f32.div (local.get $mD) (f32.convert_i32_u (local.get $width))))
+        (local.set $mDX (f32.div (local.get $mDX) (f32.convert_i32_u (local.get $width))))
+        (local.set $s (f32.load (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $mD4 (f32x4.splat (local.get $mD)))
+        (local.set $mDX4 (f32x4.splat (local.get $mDX)))
+        (local.set $s4 (f32x4.splat (local.get $s)))
+        (local.set $i (i32.const 0))
+        (block $d3 (loop $l3
+          (br_if $d3 (i32.ge_u (local.get $i) (local.get $w4)))
+          (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+          (v128.store (i32.add (local.get $pd) (local.get $o))
+            (f32x4.mul (local.get $s4)
+              (f32x4.sub (f32x4.sub (f32x4.mul (v128.load (i32.add (local.get $pg) (local.get $o))) (v128.load (i32.add (local.get $w) (local.get $o))))
+                                    (local.get $mD4))
+                         (f32x4.mul (v128.load (i32.add (local.get $ph) (local.get $o))) (local.get $mDX4)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $l3)))
+        (block $d4 (loop $l4
+          (br_if $d4 (i32.ge_u (local.get $i) (local.get $width)))
+          (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+          (f32.store (i32.add (local.get $pd) (local.get $o))
+            (f32.mul (local.get $s)
+              (f32.sub (f32.sub (f32.mul (f32.load (i32.add (local.get $pg) (local.get $o))) (f32.load (i32.add (local.get $w) (local.get $o))))
+                                (local.get $mD))
+                       (f32.mul (f32.load (i32.add (local.get $ph) (local.get $o))) (local.get $mDX)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; In place over n floats at p: p[i] = e^(p[i] − m); returns Σ p[i] (lanes, then the tail).
+  (func $exp_shift_sum (param $p i32) (param $n i32) (param $m f32) (result f32)
+    (local $end i32) (local $vend i32) (local $m4 v128) (local $acc v128) (local $e v128) (local $sum f32) (local $es f32)
+    (local.set $m4 (f32x4.splat (local.get $m)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $p) (local.get $vend)))
+      (local.set $e (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $m4))))
+      (v128.store (local.get $p) (local.get $e))
+      (local.set $acc (f32x4.add (local.get $acc) (local.get $e)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $v)))
+    (local.set $sum (call $hsum (local.get $acc)))
+    (block $sdone (loop $s
+      (br_if $sdone (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $es (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (f32.sub (f32.load (local.get $p)) (local.get $m))))))
+      (f32.store (local.get $p) (local.get $es))
+      (local.set $sum (f32.add (local.get $sum) (local.get $es)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $s)))
+    (local.get $sum))
+
+  ;; max over n floats at p (−∞ for n = 0; NaN if any is NaN).
+  (func $row_max (param $p i32) (param $n i32) (result f32)
+    (local $end i32) (local $vend i32) (local $acc v128) (local $m f32)
+    (local.set $acc (v128.const f32x4 -inf -inf -inf -inf))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $p) (local.get $vend)))
+      (local.set $acc (f32x4.max (local.get $acc) (v128.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $v)))
+    (local.set $m (call $hmax (local.get $acc)))
+    (block $sdone (loop $s
+      (br_if $sdone (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $m (f32.max (local.get $m) (f32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $s)))
+    (local.get $m))
+
+  ;; p[i] = p[i] / z over n floats.
+  (func $row_div (param $p i32) (param $n i32) (param $z f32)
+    (local $end i32) (local $vend i32) (local $z4 v128)
+    (local.set $z4 (f32x4.splat (local.get $z)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $p) (local.get $vend)))
+      (v128.store (local.get $p) (f32x4.div (v128.load (local.get $p)) (local.get $z4)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $v)))
+    (block $sdone (loop $s
+      (br_if $sdone (i32.ge_u (local.get $p) (local.get $end)))
+      (f32.store (local.get $p) (f32.div (f32.load (local.get $p)) (local.get $z)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $s))))
+
+  ;; Softmax of each row of `width`, in place (copy x to the output first).
+  (func (export "softmax") (param $p i32) (param $rows i32) (param $width i32)
+    (local $r i32) (local $z f32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $z (call $exp_shift_sum (local.get $p) (local.get $width) (call $row_max (local.get $p) (local.get $width))))
+      (call $row_div (local.get $p) (local.get $width) (local.get $z))
+      (local.set $p (i32.add (local.get $p) (i32.shl (local.get $width) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; dot of n floats at a and b.
+  (func $dot (param $a i32) (param $b i32) (param $n i32) (result f32)
+    (local $end i32) (local $vend i32) (local $acc v128) (local $s f32)
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $a) (local.get $vend)))
+      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (br $v)))
+    (local.set $s (call $hsum (local.get $acc)))
+    (block $sdone (loop $s
+      (br_if $sdone (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (br $s)))
+    (local.get $s))
+
+  ;; dst[i] += s·src[i] over n floats.
+  (func $axpy (param $dst i32) (param $src i32) (param $n i32) (param $s f32)
+    (local $end i32) (local $vend i32) (local $s4 v128)
+    (local.set $s4 (f32x4.splat (local.get $s)))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $dst) (local.get $vend)))
+      (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (f32x4.mul (local.get $s4) (v128.load (local.get $src)))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br $v)))
+    (block $sdone (loop $s
+      (br_if $sdone (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.mul (local.get $s) (f32.load (local.get $src)))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (br $s))))
+
+  ;; dx = y·(g − Σ g·y) per row of `width`.
+  (func (export "softmax_backward") (param $g i32) (param $y i32) (param $dx i32) (param $rows i32) (param $width i32)
+    (local $r i32) (local $i i32) (local $w4 i32) (local $o i32) (local $dot4 v128) (local $dot f32)
+    (local.set $w4 (i32.and (local.get $width) (i32.const -4)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $dot (call $dot (local.get $g) (local.get $y) (local.get $width)))
+      (local.set $dot4 (f32x4.splat (local.get $dot)))
+      (local.set $i (i32.const 0))
+      (block $d1 (loop $l1
+        (br_if $d1 (i32.ge_u (local.get $i) (local.get $w4)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store (i32.add (local.get $dx) (local.get $o))
+          (f32x4.mul (v128.load (i32.add (local.get $y) (local.get $o))) (f32x4.sub (v128.load (i32.add (local.get $g) (local.get $o))) (local.get $dot4))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $l1)))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $i) (local.get $width)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (f32.store (i32.add (local.get $dx) (local.get $o))
+          (f32.mul (f32.load (i32.add (local.get $y) (local.get $o))) (f32.sub (f32.load (i32.add (local.get $g) (local.get $o))) (local.get $dot))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l2)))
+      (local.set $o (i32.shl (local.get $width) (i32.const 2)))
+      (local.set $g (i32.add (local.get $g) (local.get $o)))
+      (local.set $y (i32.add (local.get $y) (local.get $o)))
+      (local.set $dx (i32.add (local.get $dx) (local.get $o)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; ---------- the fused pieces of a forward pass (the inference session) ----------
+
+  ;; Causal multi-head attention for tq query rows at absolute positions pos0 … pos0+tq−1.
+  ;; qkv rows are ld bytes apart and hold [Q heads | K heads | V heads] (H·dh each); keys and
+  ;; values of positions 0 … pos0+tq−1 are already in place (a KV cache is just earlier rows).
+  ;; z [tq, H·dh] rows are ldz bytes apart. scores: scratch for pos0+tq floats.
+  (func (export "attention")
+    (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
+    (param $H i32) (param $dh i32) (param $scale f32) (param $scores i32)
+    (local $h i32) (local $i i32) (local $j i32) (local $n i32) (local $D i32) (local $qi i32) (local $kh i32) (local $vh i32) (local $zi i32)
+    (local $s f32) (local $sum f32)
+    (local.set $D (i32.mul (local.get $H) (local.get $dh)))
+    (block $hdone (loop $hl
+      (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
+      (local.set $kh (i32.add (local.get $qkv) (i32.shl (i32.add (local.get $D) (i32.mul (local.get $h) (local.get $dh))) (i32.const 2))))
+      (local.set $vh (i32.add (local.get $kh) (i32.shl (local.get $D) (i32.const 2))))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $il
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $tq)))
+        (local.set $n (i32.add (i32.add (local.get $pos0) (local.get $i)) (i32.const 1)))
+        (local.set $qi (i32.add (i32.add (local.get $qkv) (i32.mul (i32.sub (local.get $n) (i32.const 1)) (local.get $ld)))
+                                (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2))))
+        ;; scores[j] = scale · q_i·k_j for j < n
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $jl
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
+          (f32.store (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2)))
+            (f32.mul (call $dot (local.get $qi) (i32.add (local.get $kh) (i32.mul (local.get $j) (local.get $ld))) (local.get $dh)) (local.get $scale)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jl)))
+        (local.set $sum (call $exp_shift_sum (local.get $scores) (local.get $n) (call $row_max (local.get $scores) (local.get $n))))
+        (call $row_div (local.get $scores) (local.get $n) (local.get $sum))
+        ;; z_i = Σ_j p_j v_j
+        (local.set $zi (i32.add (i32.add (local.get $z) (i32.mul (local.get $i) (local.get $ldz))) (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2))))
+        (memory.fill (local.get $zi) (i32.const 0) (i32.shl (local.get $dh) (i32.const 2)))
+        (local.set $j (i32.const 0))
+        (block $vdone (loop $vl
+          (br_if $vdone (i32.ge_u (local.get $j) (local.get $n)))
+          (call $axpy (local.get $zi) (i32.add (local.get $vh) (i32.mul (local.get $j) (local.get $ld))) (local.get $dh)
+            (f32.load (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $vl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $h (i32.add (local.get $h) (i32.const 1)))
+      (br $hl))))
+
+  ;; Rotary position embedding in place on `blocks` consecutive dh-wide blocks of each of `rows`
+  ;; rows (ld bytes apart), row t at position pos0 + t: (x₁, x₂) ↦ (x₁c − x₂s, x₂c + x₁s) on the
+  ;; two halves. cos and sin are tables [positions, dh] (the first dh/2 columns are used).
+  (func (export "rope")
+    (param $x i32) (param $ld i32) (param $rows i32) (param $blocks i32) (param $dh i32) (param $cos i32) (param $sin i32) (param $pos0 i32)
+    (local $t i32) (local $b i32) (local $i i32) (local $half i32) (local $h4 i32) (local $base i32) (local $pc i32) (local $ps i32) (local $o i32)
+    (local $x1 v128) (local $x2 v128) (local $cv v128) (local $sv v128) (local $a1 f32) (local $a2 f32) (local $cs f32) (local $sn f32)
+    (local.set $half (i32.shr_u (local.get $dh) (i32.const 1)))
+    (local.set $h4 (i32.and (local.get $half) (i32.const -4)))
+    (block $tdone (loop $tl
+      (br_if $tdone (i32.ge_u (local.get $t) (local.get $rows)))
+      (local.set $pc (i32.add (local.get $cos) (i32.shl (i32.mul (i32.add (local.get $pos0) (local.get $t)) (local.get $dh)) (i32.const 2))))
+      (local.set $ps (i32.add (local.get $sin) (i32.shl (i32.mul (i32.add (local.get $pos0) (local.get $t)) (local.get $dh)) (i32.const 2))))
+      (local.set $b (i32.const 0))
+      (block $bdone (loop $bl
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $blocks)))
+        (local.set $base (i32.add (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $ld))) (i32.shl (i32.mul (local.get $b) (local.get $dh)) (i32.const 2))))
+        (local.set $i (i32.const 0))
+        (block $vdone (loop $vl
+          (br_if $vdone (i32.ge_u (local.get $i) (local.get $h4)))
+          (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+          (local.set $x1 (v128.load (i32.add (local.get $base) (local.get $o))))
+          (local.set $x2 (v128.load (i32.add (local.get $base) (i32.shl (i32.add (local.get $half) (local.get $i)) (i32.const 2)))))
+          (local.set $cv (v128.load (i32.add (local.get $pc) (local.get $o))))
+          (local.set $sv (v128.load (i32.add (local.get $ps) (local.get $o))))
+          (v128.store (i32.add (local.get $base) (local.get $o))
+            (f32x4.sub (f32x4.mul (local.get $x1) (local.get $cv)) (f32x4.mul (local.get $x2) (local.get $sv))))
+          (v128.store (i32.add (local.get $base) (i32.shl (i32.add (local.get $half) (local.get $i)) (i32.const 2)))
+            (f32x4.add (f32x4.mul (local.get $x2) (local.get $cv)) (f32x4.mul (local.get $x1) (local.get $sv))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $vl)))
+        (block $sdone (loop $sl
+          (br_if $sdone (i32.ge_u (local.get $i) (local.get $half)))
+          (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+          (local.set $a1 (f32.load (i32.add (local.get $base) (local.get $o))))
+          (local.set $a2 (f32.load (i32.add (local.get $base) (i32.shl (i32.add (local.get $half) (local.get $i)) (i32.const 2)))))
+          (local.set $cs (f32.load (i32.add (local.get $pc) (local.get $o))))
+          (local.set $sn (f32.load (i32.add (local.get $ps) (local.get $o))))
+          (f32.store (i32.add (local.get $base) (local.get $o))
+            (f32.sub (f32.mul (local.get $a1) (local.get $cs)) (f32.mul (local.get $a2) (local.get $sn))))
+          (f32.store (i32.add (local.get $base) (i32.shl (i32.add (local.get $half) (local.get $i)) (i32.const 2)))
+            (f32.add (f32.mul (local.get $a2) (local.get $cs)) (f32.mul (local.get $a1) (local.get $sn))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $sl)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tl))))
+
+  ;; dst[r, :width] += src[r, :width] (if src ≠ 0) + bias (if bias ≠ 0), rows ldd and lds bytes apart.
+  (func (export "add_rows")
+    (param $dst i32) (param $ldd i32) (param $src i32) (param $lds i32) (param $bias i32) (param $rows i32) (param $width i32)
+    (local $r i32) (local $i i32) (local $w4 i32) (local $o i32) (local $pd i32) (local $v v128) (local $s f32)
+    (local.set $w4 (i32.and (local.get $width) (i32.const -4)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $pd (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $ldd))))
+      (local.set $i (i32.const 0))
+      (block $d1 (loop $l1
+        (br_if $d1 (i32.ge_u (local.get $i) (local.get $w4)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $v (v128.load (i32.add (local.get $pd) (local.get $o))))
+        (if (local.get $src) (then (local.set $v (f32x4.add (local.get $v)
+          (v128.load (i32.add (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $lds))) (local.get $o)))))))
+        (if (local.get $bias) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $bias) (local.get $o)))))))
+        (v128.store (i32.add (local.get $pd) (local.get $o)) (local.get $v))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $l1)))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $i) (local.get $width)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $s (f32.load (i32.add (local.get $pd) (local.get $o))))
+        (if (local.get $src) (then (local.set $s (f32.add (local.get $s)
+          (f32.load (i32.add (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $lds))) (local.get $o)))))))
+        (if (local.get $bias) (then (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $bias) (local.get $o)))))))
+        (f32.store (i32.add (local.get $pd) (local.get $o)) (local.get $s))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l2)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; Pack B into 16-column panels: src is B as [k, n] (or [n, k] when $trans), dst gets
+  ;; n16/16 panels of [k][16], zero past column n. Offsets in bytes.
+  (func (export "pack_b")
+    (param $src i32) (param $dst i32) (param $k i32) (param $n i32) (param $n16 i32) (param $trans i32)
+    (local $j0 i32) (local $p i32) (local $jj i32) (local $j i32) (local $out i32)
+    (local.set $out (local.get $dst))
+    (block $jdone
+      (loop $jloop
+        (br_if $jdone (i32.ge_u (local.get $j0) (local.get $n16)))
+        (local.set $p (i32.const 0))
+        ;; A full panel of an untransposed B: copy each row's 16 floats as four vectors.
+        (if (i32.and (i32.eqz (local.get $trans)) (i32.le_u (i32.add (local.get $j0) (i32.const 16)) (local.get $n)))
+          (then
+            (local.set $j (i32.add (local.get $src) (i32.shl (local.get $j0) (i32.const 2))))
+            (block $vdone
+              (loop $vloop
+                (br_if $vdone (i32.ge_u (local.get $p) (local.get $k)))
+                (v128.store (local.get $out) (v128.load (local.get $j)))
+                (v128.store offset=16 (local.get $out) (v128.load offset=16 (local.get $j)))
+                (v128.store offset=32 (local.get $out) (v128.load offset=32 (local.get $j)))
+                (v128.store offset=48 (local.get $out) (v128.load offset=48 (local.get $j)))
+                (local.set $out (i32.add (local.get $out) (i32.const 64)))
+                (local.set $j (i32.add (local.get $j) (i32.shl (local.get $n) (i32.const 2))))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br $vloop)))))
+        (block $pdone
+          (loop $ploop
+            (br_if $pdone (i32.ge_u (local.get $p) (local.get $k)))
+            (local.set $jj (i32.const 0))
+            (block $cdone
+              (loop $cloop
+                (br_if $cdone (i32.ge_u (local.get $jj) (i32.const 16)))
+                (local.set $j (i32.add (local.get $j0) (local.get $jj)))
+                (f32.store (local.get $out)
+                  (if (result f32) (i32.lt_u (local.get $j) (local.get $n))
+                    (then (f32.load (i32.add (local.get $src) (i32.shl
+                      (select (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $p))
+                              (i32.add (i32.mul (local.get $p) (local.get $n)) (local.get $j))
+                              (local.get $trans))
+                      (i32.const 2)))))
+                    (else (f32.const 0))))
+                (local.set $out (i32.add (local.get $out) (i32.const 4)))
+                (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+                (br $cloop)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $ploop)))
+        (local.set $j0 (i32.add (local.get $j0) (i32.const 16)))
+        (br $jloop))))
+
+  ;; dst[c, r] = src[r, c] for a [rows, cols] matrix. Offsets in bytes.
+  (func (export "transpose")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32)
+    (block $rdone
+      (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $c (i32.const 0))
+        (block $cdone
+          (loop $cloop
+            (br_if $cdone (i32.ge_u (local.get $c) (local.get $cols)))
+            (f32.store (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2)))
+                       (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $cloop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rloop)))))
