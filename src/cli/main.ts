@@ -1,7 +1,7 @@
 // The command line: dispatch, flag parsing (unknown flags are errors), and error reporting.
 
 import { parseArgs } from "node:util";
-import { createWasmKernels, setKernels, wasmSimdSupported } from "../tensor/index.js";
+import { createWasmKernels, setKernels, sharedMemorySupported, wasmSimdSupported } from "../tensor/index.js";
 import { attributeCommand } from "./attribute.js";
 import { bandwidthCommand } from "./bandwidth.js";
 import { causalityCommand } from "./causality.js";
@@ -14,6 +14,7 @@ import { UsageError } from "./common.js";
 import { exportOnnxCommand } from "./export-onnx.js";
 import { forwardCommand } from "./forward.js";
 import { generateCommand } from "./generate.js";
+import { defaultThreads, spawnNodeHelper } from "./helper-threads.js";
 import { initCommand } from "./init.js";
 import { inventoryCommand } from "./inventory.js";
 import { trainCommand } from "./train.js";
@@ -30,7 +31,9 @@ function help(): string {
   return [
     "minigpt — a Mini-GPT you can understand down to the last parameter",
     "",
-    "usage: minigpt <command> [flags]   (every command takes --json, --help and --kernels wasm|js)",
+    "usage: minigpt <command> [flags]",
+    "  every command takes --json, --help, --kernels wasm|js and --threads N (wasm: threads for large",
+    "  matrix products; default: the cores, at most 4; results are the same bits for any N)",
     "",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
@@ -39,10 +42,14 @@ function help(): string {
 }
 
 /** The arithmetic backend: "wasm" (SIMD, the default where supported) or "js" (the reference kernels). */
-function selectKernels(name: string): void {
+function selectKernels(name: string, threadsFlag: string | undefined): void {
+  const threads = threadsFlag === undefined ? defaultThreads() : Number(threadsFlag);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new UsageError(`--threads ${threadsFlag}: expected a whole number from 1 to 64`);
   if (name === "js") return setKernels(null);
   if (name !== "wasm") throw new UsageError(`--kernels ${name}: expected wasm or js`);
-  setKernels(wasmSimdSupported() ? createWasmKernels() : null);
+  if (!wasmSimdSupported()) return setKernels(null);
+  const helpers = sharedMemorySupported() ? threads - 1 : 0;
+  setKernels(createWasmKernels(helpers > 0 ? { helpers, spawn: spawnNodeHelper() } : {}));
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -61,14 +68,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     try {
       parsed = parseArgs({
         args: [...rest],
-        options: { ...command.flags, json: { type: "boolean" }, help: { type: "boolean", short: "h" }, kernels: { type: "string" } },
+        options: { ...command.flags, json: { type: "boolean" }, help: { type: "boolean", short: "h" }, kernels: { type: "string" }, threads: { type: "string" } },
         strict: true,
         allowPositionals: false,
       });
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    selectKernels((parsed.values["kernels"] as string | undefined) ?? process.env["MINIGPT_KERNELS"] ?? "wasm");
+    selectKernels((parsed.values["kernels"] as string | undefined) ?? process.env["MINIGPT_KERNELS"] ?? "wasm",
+      (parsed.values["threads"] as string | undefined) ?? process.env["MINIGPT_THREADS"]);
     if (parsed.values["help"]) {
       process.stdout.write(`${command.usage}\n\n${command.summary}\n`);
       return 0;

@@ -5,7 +5,8 @@
 // the new positions only (a KV cache). It is a snapshot: later changes to the model's weights
 // are not seen. The tensor forward (MiniGPT.forward) is its tested reference.
 
-import { Arena, instantiateKernels, type WasmKernels } from "../tensor/kernels-wasm.js";
+import { createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "../tensor/threads.js";
+import { Arena, instantiateKernels, type WasmKernels } from "../tensor/wasm-module.js";
 import { dHead, type ModelConfig } from "./config.js";
 import type { MiniGPT } from "./minigpt.js";
 import { ropeTables, sinusoidalTable } from "./positional.js";
@@ -23,10 +24,17 @@ interface Layer {
   cache: number; // [context_len, pad16(3·H·d_head)]: this layer's q | k | v rows by position
 }
 
+export interface SessionOptions {
+  /** Extra threads for the large matrix products (default 0), each started by `spawn`; same bits for any count. */
+  readonly helpers?: number;
+  readonly spawn?: SpawnHelper;
+}
+
 export class InferenceSession {
   readonly config: ModelConfig;
   private readonly k: WasmKernels;
   private readonly arena: Arena;
+  private readonly pool: GemmPool | null;
   private readonly layers: Layer[] = [];
   private readonly unembed: Packed;
   private readonly WE: Float32Array;
@@ -37,11 +45,13 @@ export class InferenceSession {
   private readonly buf: { h: number; xn: number; z: number; attn: number; mlp: number; logits: number; xhat: number; rstd: number; scores: number };
   private seen = 0;
 
-  constructor(model: MiniGPT) {
+  constructor(model: MiniGPT, { helpers = 0, spawn }: SessionOptions = {}) {
     const c = (this.config = model.config);
     const d = c.d_model, H = c.n_heads, dh = dHead(c), D = H * dh, F = c.d_ff, V = c.vocab_size, T = c.context_len;
-    this.k = instantiateKernels();
+    if (helpers > 0 && spawn === undefined) throw new Error("InferenceSession: helpers need a spawn function");
+    this.k = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined);
     const arena = (this.arena = new Arena(this.k.memory));
+    this.pool = helpers > 0 ? new GemmPool(this.k, arena.alloc((HELPER_SLOT / 4) * helpers) * 4, helpers, spawn!) : null;
     const sd = model.stateDict();
     const get = (name: string): Float32Array => Float32Array.from(sd.get(name)!.data);
     const put = (name: string): number => (sd.has(name) ? arena.put(get(name)) : 0);
@@ -121,8 +131,9 @@ export class InferenceSession {
     const heap = this.arena.heap;
     const layerNorm = (src: number, dst: number, w: number, b: number): void =>
       k.layerNorm(src * F32, w * F32, b * F32, dst * F32, xhat * F32, rstd * F32, T, d, c.ln_eps);
+    const pool = this.pool;
     const matmul = (a: number, lda: number, W: Packed, out: number): void =>
-      k.gemm(a * F32, lda * F32, W.at * F32, out * F32, T, W.k, W.n16, 0, 0, W.n16);
+      pool !== null ? pool.gemm(a * F32, lda * F32, W.at * F32, out * F32, T, W.k, W.n16, 0) : k.gemm(a * F32, lda * F32, W.at * F32, out * F32, T, W.k, W.n16, 0, 0, W.n16);
 
     // h = W_E[id] (+ W_pos[t])
     for (let t = 0; t < T; t++) {

@@ -5,122 +5,31 @@
 
 import { jsKernels } from "./kernels-js.js";
 import type { Data, Kernels } from "./kernels.js";
-import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from "./wasm/kernels-binary.js";
+import { createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "./threads.js";
+import { Arena, instantiateKernels } from "./wasm-module.js";
 
 /** Below this many multiply-adds a product stays in JS: the copy in and out costs more than SIMD saves. */
 const MIN_WORK = 16 * 16 * 16;
 /** Below this many elements a row or elementwise op stays in JS (a call into WebAssembly costs ≈ 1 µs). */
 const MIN_ELEMENTS = 64;
 
-/** The module's exports; every pointer is a byte offset into `memory`. Address 0 means "absent". */
-export interface WasmKernels {
-  readonly memory: WebAssembly.Memory;
-  /** C[m, j0:j1] (+= when acc) A[m, k] (rows lda bytes apart) · packed B; C rows are n16 floats. */
-  gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number, j0: number, j1: number): void;
-  /** Pack B [k, n] (or [n, k] when trans = 1) into 16-column panels, zero-padded to n16. */
-  packB(src: number, dst: number, k: number, n: number, n16: number, trans: number): void;
-  transpose(src: number, dst: number, rows: number, cols: number): void;
-  gelu(x: number, out: number, n: number, approximate: number): void;
-  geluBackward(g: number, x: number, dx: number, n: number, approximate: number): void;
-  layerNorm(x: number, w: number, b: number, out: number, xhat: number, rstd: number, rows: number, width: number, eps: number): void;
-  layerNormBackward(g: number, w: number, xhat: number, rstd: number, dx: number, dw: number, db: number, rows: number, width: number): void;
-  /** In place, per row of `width`. */
-  softmax(p: number, rows: number, width: number): void;
-  softmaxBackward(g: number, y: number, dx: number, rows: number, width: number): void;
-  /** Causal attention of tq query rows at positions pos0…; see kernels.wat. */
-  attention(qkv: number, ld: number, z: number, ldz: number, tq: number, pos0: number, H: number, dh: number, scale: number, scores: number): void;
-  rope(x: number, ld: number, rows: number, blocks: number, dh: number, cos: number, sin: number, pos0: number): void;
-  /** dst[r] += src[r] (if src ≠ 0) + bias (if bias ≠ 0). */
-  addRows(dst: number, ldd: number, src: number, lds: number, bias: number, rows: number, width: number): void;
-}
-
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** Whether this engine runs WebAssembly SIMD (Node 20 and current browsers do). */
-export function wasmSimdSupported(): boolean {
-  try {
-    return WebAssembly.validate(decodeBase64(KERNELS_WASM_BASE64));
-  } catch {
-    return false;
-  }
-}
-
-let compiled: WebAssembly.Module | null = null;
-let compiledShared: WebAssembly.Module | null = null;
-
-/**
- * A fresh instance of the kernels: with its own memory, or on a given shared memory (created
- * with `shared: true`, maximum 65536 pages) that several instances — one per thread — work in.
- */
-export function instantiateKernels(sharedMemory?: WebAssembly.Memory): WasmKernels {
-  let instance: WebAssembly.Instance;
-  if (sharedMemory === undefined) {
-    compiled ??= new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
-    instance = new WebAssembly.Instance(compiled, {});
-  } else {
-    compiledShared ??= new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
-    instance = new WebAssembly.Instance(compiledShared, { env: { memory: sharedMemory } });
-  }
-  const e = instance.exports;
-  const fn = <F>(name: string): F => e[name] as F;
-  return {
-    memory: sharedMemory ?? (e["memory"] as WebAssembly.Memory),
-    gemm: fn("gemm"), packB: fn("pack_b"), transpose: fn("transpose"),
-    gelu: fn("gelu"), geluBackward: fn("gelu_backward"),
-    layerNorm: fn("layer_norm"), layerNormBackward: fn("layer_norm_backward"),
-    softmax: fn("softmax"), softmaxBackward: fn("softmax_backward"),
-    attention: fn("attention"), rope: fn("rope"), addRows: fn("add_rows"),
-  };
-}
-
-/**
- * A bump allocator over a kernel instance's memory, in floats, 16-byte aligned, starting past
- * the reserved address 0. `heap` is the current view (re-made when the memory grows).
- */
-export class Arena {
-  heap: Float32Array;
-  top = 16;
-
-  constructor(readonly memory: WebAssembly.Memory) {
-    this.heap = new Float32Array(memory.buffer);
-  }
-
-  /** Room for `floats` more floats; returns the float offset of the first. */
-  alloc(floats: number): number {
-    const at = this.top;
-    this.top = at + Math.ceil(floats / 4) * 4;
-    const bytes = this.top * 4, have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
-    if (this.heap.buffer !== this.memory.buffer || this.heap.length * 4 !== this.memory.buffer.byteLength) this.heap = new Float32Array(this.memory.buffer);
-    return at;
-  }
-
-  /** Copy `data` in; returns its float offset. */
-  put(data: ArrayLike<number>): number {
-    const at = this.alloc(data.length);
-    this.heap.set(data, at);
-    return at;
-  }
-
-  /** Copy `out.length` floats out from float offset `at`. */
-  get(at: number, out: Float32Array): void {
-    out.set(this.heap.subarray(at, at + out.length));
-  }
-}
-
 const isF32 = (...xs: Data[]): boolean => xs.every((x) => x instanceof Float32Array);
 
-export function createWasmKernels(): Kernels {
-  const w = instantiateKernels();
+export interface WasmKernelOptions {
+  /** Extra threads for large matrix products (default 0), each started by `spawn`. */
+  readonly helpers?: number;
+  readonly spawn?: SpawnHelper;
+}
+
+export function createWasmKernels({ helpers = 0, spawn }: WasmKernelOptions = {}): Kernels {
+  if (helpers > 0 && spawn === undefined) throw new Error("createWasmKernels: helpers need a spawn function");
+  const w = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined);
   const arena = new Arena(w.memory);
+  const pool = helpers > 0 ? new GemmPool(w, arena.alloc((HELPER_SLOT / 4) * helpers) * 4, helpers, spawn!) : null;
   // Inside withFrozenOperands: B operands packed once, kept at the bottom of the arena, by array and view.
   let frozen = 0;
-  let kept = arena.top;
+  const base = arena.top;
+  let kept = base;
   const packedB = new Map<Data, Map<string, number>>();
 
   /** Run `fn` with the arena's scratch released afterwards (the packed operands stay). */
@@ -169,14 +78,15 @@ export function createWasmKernels(): Kernels {
         aAt = t;
       }
       const cAt = arena.alloc(m * n16);
-      w.gemm(aAt * 4, k * 4, bp * 4, cAt * 4, m, k, n16, 0, 0, n16);
-      const h = arena.heap;
-      if (!accumulate && n === n16) c.set(h.subarray(cAt, cAt + m * n), cOff);
-      else for (let i = 0; i < m; i++) {
-        const src = cAt + i * n16, dst = cOff + i * n;
-        if (accumulate) for (let j = 0; j < n; j++) c[dst + j] = c[dst + j]! + h[src + j]!;
-        else c.set(h.subarray(src, src + n), dst);
-      }
+      if (pool !== null) pool.gemm(aAt * 4, k * 4, bp * 4, cAt * 4, m, k, n16, 0);
+      else w.gemm(aAt * 4, k * 4, bp * 4, cAt * 4, m, k, n16, 0, 0, n16);
+      if (accumulate) {
+        // C += the product, added in WebAssembly (float32 adds: the same bits as adding in JS)
+        const cIn = arena.put(c.subarray(cOff, cOff + m * n));
+        w.addRows(cIn * 4, n * 4, cAt * 4, n16 * 4, 0, m, n);
+        c.set(arena.heap.subarray(cIn, cIn + m * n), cOff);
+      } else if (n === n16) c.set(arena.heap.subarray(cAt, cAt + m * n), cOff);
+      else for (let i = 0; i < m; i++) c.set(arena.heap.subarray(cAt + i * n16, cAt + i * n16 + n), cOff + i * n);
     });
   }
 
@@ -248,13 +158,13 @@ export function createWasmKernels(): Kernels {
     } finally {
       if (--frozen === 0) {
         packedB.clear();
-        arena.top = kept = 16;
+        arena.top = kept = base;
       }
     }
   }
 
   return {
-    ...jsKernels, name: "wasm-simd",
+    ...jsKernels, name: pool === null ? "wasm-simd" : `wasm-simd, ${pool.threads} threads`,
     matmul, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands,
   };
 }

@@ -2,7 +2,8 @@
 // every transpose, accumulation, offsets, and a whole model forward and backward.
 
 import { describe, expect, it } from "vitest";
-import { createWasmKernels, wasmSimdSupported } from "../../src/tensor/kernels-wasm.js";
+import { createWasmKernels } from "../../src/tensor/kernels-wasm.js";
+import { wasmSimdSupported } from "../../src/tensor/wasm-module.js";
 import { F, jsKernels, noGrad, Rng, setKernels } from "../../src/tensor/index.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";

@@ -1,0 +1,109 @@
+// Matrix products on several threads over one shared WebAssembly memory. The calling thread
+// splits C's columns (in 32-column steps, so each share keeps the fast tiles), posts a share to
+// each helper through a control block in the shared memory (Atomics.notify), computes its own,
+// and waits (Atomics.wait) for the others. Each output is computed by exactly one thread in the
+// same order as on one thread, so results are bit-identical to the single-threaded kernel.
+//
+// Blocking waits are allowed in Node's main thread and in Web Workers, not in a browser page's
+// main thread: there, use one thread. How a helper is started is the host's business (Node:
+// worker_threads; browser: a Web Worker); both run `serveGemm` with the `HelperInit` given.
+
+import { instantiateKernels, type WasmKernels } from "./wasm-module.js";
+
+/** What a helper thread needs: the shared memory, where its control slot is, and its number. */
+export interface HelperInit {
+  readonly memory: WebAssembly.Memory;
+  /** Byte offset of the control block (HELPER_SLOT bytes per helper). */
+  readonly control: number;
+  readonly index: number;
+}
+
+/** Starts a helper thread that calls `serveGemm(init)`. */
+export type SpawnHelper = (init: HelperInit) => void;
+
+const SLOT_INTS = 16; // per helper: seq, done, failed, the memory's size in pages, then the 10 gemm arguments
+const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, ARGS = 4;
+/** Bytes of control block per helper. */
+export const HELPER_SLOT = SLOT_INTS * 4;
+/** Products below this many multiply-adds run on the calling thread only (waking a helper costs ≈ 1 µs). */
+export const MIN_PARALLEL_WORK = 1 << 18;
+
+/** Whether this engine can share WebAssembly memory between threads (a browser page must be cross-origin isolated). */
+export function sharedMemorySupported(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+/** A new shared memory for the kernels (grows up to 4 GiB). */
+export function createSharedMemory(initialPages = 256): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: initialPages, maximum: 65536, shared: true });
+}
+
+/** The helper's side: wait for a share, compute it, say so; forever. */
+export function serveGemm({ memory, control, index }: HelperInit): never {
+  const k = instantiateKernels(memory);
+  const slot = control / 4 + index * SLOT_INTS;
+  let seen = 0;
+  for (;;) {
+    const ctl = new Int32Array(memory.buffer); // re-made each time: the memory may have grown
+    Atomics.wait(ctl, slot + SEQ, seen);
+    seen = Atomics.load(ctl, slot + SEQ);
+    // The caller may have grown the memory since; make sure this thread's instance sees the new size.
+    if (memory.buffer.byteLength < Atomics.load(ctl, slot + PAGES) * 65536) memory.grow(0);
+    const [a, lda, bp, c, m, kk, n16, acc, j0, j1] = ctl.subarray(slot + ARGS, slot + ARGS + 10) as unknown as number[];
+    try {
+      k.gemm(a!, lda!, bp!, c!, m!, kk!, n16!, acc!, j0!, j1!);
+    } catch {
+      Atomics.store(ctl, slot + FAILED, 1); // the caller cannot hear an exception here: it is blocked waiting
+    }
+    Atomics.store(ctl, slot + DONE, seen);
+    Atomics.notify(ctl, slot + DONE);
+  }
+}
+
+/** The calling thread's side: `gemm` with the kernel's signature (minus the column range), split over 1 + helpers threads. */
+export class GemmPool {
+  private seq = 0;
+
+  /**
+   * @param kernels the calling thread's instance, on `memory`
+   * @param control byte offset of HELPER_SLOT · helpers bytes reserved for the control block
+   */
+  constructor(private readonly kernels: WasmKernels, private readonly control: number, readonly helpers: number, spawn: SpawnHelper) {
+    for (let index = 0; index < helpers; index++) spawn({ memory: kernels.memory, control, index });
+  }
+
+  get threads(): number {
+    return this.helpers + 1;
+  }
+
+  gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number): void {
+    const shares = Math.min(this.helpers + 1, Math.floor(n16 / 32));
+    if (shares < 2 || m * k * n16 < MIN_PARALLEL_WORK) {
+      this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, 0, n16);
+      return;
+    }
+    const ctl = new Int32Array(this.kernels.memory.buffer);
+    const step = Math.ceil(n16 / 32 / shares) * 32;
+    const seq = ++this.seq;
+    const posted: number[] = [];
+    for (let s = 1; s < shares; s++) {
+      const j0 = Math.min(n16, s * step), j1 = Math.min(n16, j0 + step);
+      if (j0 >= j1) continue;
+      const slot = this.control / 4 + (s - 1) * SLOT_INTS;
+      ctl.set([a, lda, bp, c, m, k, n16, acc, j0, j1], slot + ARGS);
+      Atomics.store(ctl, slot + PAGES, this.kernels.memory.buffer.byteLength / 65536);
+      Atomics.store(ctl, slot + SEQ, seq);
+      Atomics.notify(ctl, slot + SEQ);
+      posted.push(slot);
+    }
+    this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, 0, Math.min(step, n16));
+    for (const slot of posted) {
+      while (Atomics.load(ctl, slot + DONE) !== seq) Atomics.wait(ctl, slot + DONE, Atomics.load(ctl, slot + DONE));
+      if (Atomics.exchange(ctl, slot + FAILED, 0) !== 0) throw new Error("a helper thread failed on its share of a matrix product");
+    }
+  }
+}

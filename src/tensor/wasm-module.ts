@@ -1,0 +1,106 @@
+// The compiled kernel module (wasm/kernels.wat): instantiating it, on its own memory or on a
+// shared one, and a bump allocator over its memory. The seam backend (kernels-wasm.ts), the
+// thread pool (threads.ts) and the inference session build on this.
+
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from "./wasm/kernels-binary.js";
+
+/** The module's exports; every pointer is a byte offset into `memory`. Address 0 means "absent". */
+export interface WasmKernels {
+  readonly memory: WebAssembly.Memory;
+  /** C[m, j0:j1] (+= when acc) A[m, k] (rows lda bytes apart) · packed B; C rows are n16 floats. */
+  gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number, j0: number, j1: number): void;
+  /** Pack B [k, n] (or [n, k] when trans = 1) into 16-column panels, zero-padded to n16. */
+  packB(src: number, dst: number, k: number, n: number, n16: number, trans: number): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  gelu(x: number, out: number, n: number, approximate: number): void;
+  geluBackward(g: number, x: number, dx: number, n: number, approximate: number): void;
+  layerNorm(x: number, w: number, b: number, out: number, xhat: number, rstd: number, rows: number, width: number, eps: number): void;
+  layerNormBackward(g: number, w: number, xhat: number, rstd: number, dx: number, dw: number, db: number, rows: number, width: number): void;
+  /** In place, per row of `width`. */
+  softmax(p: number, rows: number, width: number): void;
+  softmaxBackward(g: number, y: number, dx: number, rows: number, width: number): void;
+  /** Causal attention of tq query rows at positions pos0…; see kernels.wat. */
+  attention(qkv: number, ld: number, z: number, ldz: number, tq: number, pos0: number, H: number, dh: number, scale: number, scores: number): void;
+  rope(x: number, ld: number, rows: number, blocks: number, dh: number, cos: number, sin: number, pos0: number): void;
+  /** dst[r] += src[r] (if src ≠ 0) + bias (if bias ≠ 0). */
+  addRows(dst: number, ldd: number, src: number, lds: number, bias: number, rows: number, width: number): void;
+}
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Whether this engine runs WebAssembly SIMD (Node 20 and current browsers do). */
+export function wasmSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(decodeBase64(KERNELS_WASM_BASE64));
+  } catch {
+    return false;
+  }
+}
+
+let compiled: WebAssembly.Module | null = null;
+let compiledShared: WebAssembly.Module | null = null;
+
+/**
+ * A fresh instance of the kernels: with its own memory, or on a given shared memory (created
+ * with `shared: true`, maximum 65536 pages) that several instances — one per thread — work in.
+ */
+export function instantiateKernels(sharedMemory?: WebAssembly.Memory): WasmKernels {
+  let instance: WebAssembly.Instance;
+  if (sharedMemory === undefined) {
+    compiled ??= new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
+    instance = new WebAssembly.Instance(compiled, {});
+  } else {
+    compiledShared ??= new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+    instance = new WebAssembly.Instance(compiledShared, { env: { memory: sharedMemory } });
+  }
+  const e = instance.exports;
+  const fn = <F>(name: string): F => e[name] as F;
+  return {
+    memory: sharedMemory ?? (e["memory"] as WebAssembly.Memory),
+    gemm: fn("gemm"), packB: fn("pack_b"), transpose: fn("transpose"),
+    gelu: fn("gelu"), geluBackward: fn("gelu_backward"),
+    layerNorm: fn("layer_norm"), layerNormBackward: fn("layer_norm_backward"),
+    softmax: fn("softmax"), softmaxBackward: fn("softmax_backward"),
+    attention: fn("attention"), rope: fn("rope"), addRows: fn("add_rows"),
+  };
+}
+
+/**
+ * A bump allocator over a kernel instance's memory, in floats, 16-byte aligned, starting past
+ * the reserved address 0. `heap` is the current view (re-made when the memory grows).
+ */
+export class Arena {
+  heap: Float32Array;
+  top = 16;
+
+  constructor(readonly memory: WebAssembly.Memory) {
+    this.heap = new Float32Array(memory.buffer);
+  }
+
+  /** Room for `floats` more floats; returns the float offset of the first. */
+  alloc(floats: number): number {
+    const at = this.top;
+    this.top = at + Math.ceil(floats / 4) * 4;
+    const bytes = this.top * 4, have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
+    if (this.heap.buffer !== this.memory.buffer || this.heap.length * 4 !== this.memory.buffer.byteLength) this.heap = new Float32Array(this.memory.buffer);
+    return at;
+  }
+
+  /** Copy `data` in; returns its float offset. */
+  put(data: ArrayLike<number>): number {
+    const at = this.alloc(data.length);
+    this.heap.set(data, at);
+    return at;
+  }
+
+  /** Copy `out.length` floats out from float offset `at`. */
+  get(at: number, out: Float32Array): void {
+    out.set(this.heap.subarray(at, at + out.length));
+  }
+}

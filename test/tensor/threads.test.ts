@@ -1,0 +1,66 @@
+// Matrix products split over helper threads on a shared WebAssembly memory: the same bits as
+// on one thread (each output is computed whole by one thread), for every shape class the
+// kernel has (row pairs, a lone decode row, column counts that do not split evenly).
+
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { spawnNodeHelper } from "../../src/cli/helper-threads.js";
+import { InferenceSession } from "../../src/model/inference.js";
+import { MiniGPT } from "../../src/model/minigpt.js";
+import { LOCKED } from "../../src/model/presets.js";
+import { createWasmKernels, F, jsKernels, MIN_PARALLEL_WORK, noGrad, Rng, setKernels, sharedMemorySupported, type Kernels } from "../../src/tensor/index.js";
+import { relativeError } from "../helpers.js";
+
+// Workers run compiled JavaScript: `npm test` compiles to dist/ before running the tests.
+const entry = new URL("../../dist/src/cli/gemm-helper.js", import.meta.url);
+
+describe.runIf(existsSync(entry))("helper threads", () => {
+  const one = createWasmKernels();
+  const pooled = createWasmKernels({ helpers: 2, spawn: spawnNodeHelper(entry) });
+  const rng = new Rng(5);
+  const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
+
+  it("this Node shares WebAssembly memory between threads", () => expect(sharedMemorySupported()).toBe(true));
+  it("names itself by its thread count", () => expect(pooled.name).toBe("wasm-simd, 3 threads"));
+
+  const shapes = [[64, 128, 192], [1, 768, 2304], [33, 257, 100], [128, 64, 97], [7, 1000, 80]] as const;
+  for (const [m, k, n] of shapes) {
+    it(`[${m}×${k}]·[${k}×${n}] is bit-identical to one thread`, () => {
+      expect(m * k * Math.ceil(n / 16) * 16).toBeGreaterThanOrEqual(MIN_PARALLEL_WORK); // really split
+      const a = rand(m * k), b = rand(k * n);
+      const want = new Float32Array(m * n), got = new Float32Array(m * n), ref = new Float32Array(m * n);
+      one.matmul(a, 0, b, 0, want, 0, m, k, n, false, true, false);
+      pooled.matmul(a, 0, b, 0, got, 0, m, k, n, false, true, false);
+      jsKernels.matmul(a, 0, b, 0, ref, 0, m, k, n, false, true, false);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(relativeError(got, ref)).toBeLessThan(1e-5);
+    });
+  }
+
+  it("a training step's loss and gradients are the same bits on 1 and 3 threads", () => {
+    const model = new MiniGPT({ ...LOCKED, d_model: 128, d_ff: 512 });
+    const ids = Array.from({ length: 16 }, (_, r) => Array.from({ length: 32 }, (_, t) => (r * 31 + t * 7) % 64));
+    const targets = Int32Array.from(ids.flat().map((v) => (v + 1) % 64));
+    const step = (k: Kernels): Float32Array[] => {
+      setKernels(k);
+      try {
+        model.zeroGrad();
+        const loss = F.crossEntropy(model.forward(ids), targets);
+        loss.backward();
+        return [loss.data as Float32Array, noGrad(() => model.forward(ids)).data as Float32Array, ...model.parameters().map((p) => p.grad!.data as Float32Array)];
+      } finally {
+        setKernels(null);
+      }
+    };
+    const a = step(one), b = step(pooled);
+    a.forEach((x, i) => expect(Array.from(b[i]!)).toEqual(Array.from(x)));
+  });
+
+  it("an InferenceSession on 2 threads gives the same bits, prefill and decode", () => {
+    const model = new MiniGPT({ ...LOCKED, d_model: 256, n_heads: 8, d_ff: 1024, context_len: 64 });
+    const ids = Array.from({ length: 64 }, (_, t) => (t * 13) % 64);
+    const single = new InferenceSession(model), pooled2 = new InferenceSession(model, { helpers: 1, spawn: spawnNodeHelper(entry) });
+    expect(Array.from(pooled2.forward(ids.slice(0, 60)))).toEqual(Array.from(single.forward(ids.slice(0, 60))));
+    expect(Array.from(pooled2.append(ids.slice(60)))).toEqual(Array.from(single.append(ids.slice(60))));
+  });
+});
