@@ -13,6 +13,7 @@ import { KVCache } from "../src/model/kv-cache.js";
 import { MiniGPT } from "../src/model/minigpt.js";
 import { GPT2_SMALL, LOCKED } from "../src/model/presets.js";
 import { referenceForward } from "../src/reference/forward64.js";
+import { spawnNodeHelper } from "../src/cli/helper-threads.js";
 import { createWasmKernels, F, jsKernels, noGrad, Rng, setKernels, type Kernels } from "../src/tensor/index.js";
 import { DEFAULT_TRAIN } from "../src/train/train-config.js";
 import { Trainer } from "../src/train/trainer.js";
@@ -24,6 +25,8 @@ interface Row { what: string; ours: string; peer: string; peerName: string; rati
 const rows: Row[] = [];
 const rng = new Rng(1);
 const wasm = createWasmKernels();
+const THREADS = Math.min(4, cpus().length);
+const wasmThreaded = THREADS > 1 ? createWasmKernels({ helpers: THREADS - 1, spawn: spawnNodeHelper() }) : null;
 const log = (s: string): void => void process.stderr.write(s + "\n");
 const randomIds = (T: number, V: number): number[] => Array.from({ length: T }, (_, i) => (i === 0 ? 1 : rng.int(Math.min(V, 60))));
 let peakRss = 0;
@@ -38,8 +41,8 @@ function withKernels<T>(k: Kernels, fn: () => T): T {
   }
 }
 
-async function ortSession(model: MiniGPT): Promise<(ids: number[]) => Promise<unknown>> {
-  const session = await ort.InferenceSession.create(exportOnnx(model), { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+async function ortSession(model: MiniGPT, threads = 1): Promise<(ids: number[]) => Promise<unknown>> {
+  const session = await ort.InferenceSession.create(exportOnnx(model), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" });
   return (ids) => session.run({ input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) });
 }
 
@@ -88,6 +91,10 @@ function matmulRow(m: number, k: number, n: number): void {
   const ref = measure(() => jsKernels.matmul(a, 0, b, 0, c, 0, m, k, n, false, false, false), { batches: flops > 1e8 ? 3 : 7 }).ms;
   const gf = (ms: number): string => `${(flops / ms / 1e6).toFixed(1)} GFLOP/s`;
   rows.push({ what: `matmul ${m}×${k}·${k}×${n}, 1 thread`, ours: gf(ours), peer: gf(ref), peerName: "our reference TypeScript kernels", ratio: ref / ours });
+  if (wasmThreaded !== null) {
+    const threaded = measure(() => wasmThreaded.matmul(a, 0, b, 0, c, 0, m, k, n, false, false, false)).ms;
+    rows.push({ what: `matmul ${m}×${k}·${k}×${n}, ${THREADS} threads`, ours: gf(threaded), peer: gf(ours), peerName: "ours on 1 thread", ratio: ours / threaded });
+  }
 }
 
 setKernels(wasm);
@@ -124,6 +131,14 @@ log("… KV-cache decode, locked");
   const full = measure(() => generate(locked, [1], { maxNew: steps, temperature: 0, useCache: false }), { batches: 5 }).ms;
   const kib = new KVCache(LOCKED).bytes / 1024;
   rows.push({ what: `locked greedy decode, 31 tokens (cache ${kib.toFixed(0)} KiB)`, ours: `${formatMs(cached / steps)}/token`, peer: `${formatMs(full / steps)}/token`, peerName: "same model without the KV cache", ratio: full / cached });
+  const session = new InferenceSession(locked);
+  const decode = (): void => {
+    session.forward([1]);
+    for (let t = 1; t <= steps; t++) session.append([t % 60]);
+  };
+  const appended = measure(decode, { batches: 7 }).ms;
+  const peer = await measureAsync(() => lockedOrt(randomIds(16, 64)));
+  rows.push({ what: "locked decode, one token at a time (InferenceSession.append)", ours: `${formatMs(appended / (steps + 1))}/token`, peer: `${formatMs(peer)}/token`, peerName: "onnxruntime-node, 1 thread (no cache in the graph: recompute 16 tokens)", ratio: peer / (appended / (steps + 1)) });
 }
 
 log("… training step, locked, batch 32 × 32");
@@ -159,6 +174,14 @@ log("… leak check: 10,000 forward calls");
   gc?.();
   const growth = (process.memoryUsage().heapUsed - before) / 1024;
   rows.push({ what: "heap growth over 10,000 forward calls", ours: `${growth.toFixed(0)} KiB`, peer: "—", peerName: gc ? "(after gc)" : "(no --expose-gc)", ratio: NaN });
+  const session = new InferenceSession(locked);
+  for (let i = 0; i < 500; i++) session.forward(ids);
+  gc?.();
+  const rss0 = process.memoryUsage().rss, heap0 = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 10_000; i++) session.forward(ids);
+  gc?.();
+  const heapGrowth = (process.memoryUsage().heapUsed - heap0) / 1024, rssGrowth = (process.memoryUsage().rss - rss0) / 1024;
+  rows.push({ what: "InferenceSession: growth over 10,000 forward calls", ours: `heap ${heapGrowth.toFixed(0)} KiB, RSS ${rssGrowth.toFixed(0)} KiB`, peer: "—", peerName: gc ? "(after gc)" : "(no --expose-gc)", ratio: NaN });
 }
 
 const SHAPES: [number, number, number][] = [[64, 64, 64], [512, 64, 256], [128, 768, 3072], [768, 768, 768]];
@@ -203,6 +226,34 @@ sampleRss();
 const gpt2Ort = await ortSession(gpt2);
 sampleRss();
 await forwardRows("GPT-2-small shape, prefill T = 128", gpt2, 128, gpt2Ort, true);
+log("… GPT-2-small shape, InferenceSession prefill and decode");
+{
+  const ids = randomIds(128, 50257);
+  const session = new InferenceSession(gpt2);
+  sampleRss();
+  const ours = measure(() => session.forward(ids), { batches: 3, batchMs: 1 }).ms;
+  const peer = await measureAsync(() => gpt2Ort(ids), 3);
+  rows.push({ what: "GPT-2-small shape, prefill T = 128: InferenceSession", ours: `${formatMs(ours)} (${formatRate((128 / ours) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / ours });
+  // Steady-state cost of one more token with the session's KV cache: (prompt + 8 appends − prompt) / 8.
+  const prompt = ids.slice(0, 64);
+  const prefill64 = measure(() => session.forward(prompt), { batches: 3, batchMs: 1 }).ms;
+  const step = measure(() => {
+    session.forward(prompt);
+    for (let t = 0; t < 8; t++) session.append([ids[64 + t]!]);
+  }, { batches: 3, batchMs: 1 }).ms;
+  const perToken = (step - prefill64) / 8;
+  const peerDecode = await measureAsync(() => gpt2Ort(ids.slice(0, 72)), 3);
+  rows.push({ what: "GPT-2-small shape, decode one token after 64–72: InferenceSession", ours: `${formatMs(perToken)}/token (KV cache)`, peer: `${formatMs(peerDecode)}/token`, peerName: "onnxruntime-node, 1 thread (no cache in the graph: recompute 72 tokens)", ratio: peerDecode / perToken });
+  if (THREADS > 1) {
+    const threaded = new InferenceSession(gpt2, { helpers: THREADS - 1, spawn: spawnNodeHelper() });
+    sampleRss();
+    const oursT = measure(() => threaded.forward(ids), { batches: 3, batchMs: 1 }).ms;
+    const ortT = await ortSession(gpt2, THREADS);
+    sampleRss();
+    const peerT = await measureAsync(() => ortT(ids), 3);
+    rows.push({ what: `GPT-2-small shape, prefill T = 128: InferenceSession, ${THREADS} threads`, ours: `${formatMs(oursT)} (${formatRate((128 / oursT) * 1000, "tok/s")})`, peer: formatMs(peerT), peerName: `onnxruntime-node, ${THREADS} threads`, ratio: peerT / oursT });
+  }
+}
 log("… GPT-2-small shape decode");
 {
   // Steady-state cost of one more token: (24 new tokens − 1 new token) / 23, so the prompt's
@@ -215,7 +266,7 @@ log("… GPT-2-small shape decode");
   rows.push({ what: "GPT-2-small shape, decode one token after 16–40", ours: `${formatMs(ours)}/token (KV cache)`, peer: `${formatMs(peer)}/token`, peerName: "onnxruntime-node, 1 thread (no cache in the graph: recompute 24 tokens)", ratio: peer / ours });
 }
 
-const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ours: ${wasm.name} kernels, 1 thread`;
+const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ours: ${wasm.name} kernels, 1 thread unless a row says otherwise`;
 const header = ["what", "ours", "peer", "peer is", "ours ÷ peer speed"];
 const body = rows.map((r) => [r.what, r.ours, r.peer, r.peerName, Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : "—"]);
 const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));

@@ -1,6 +1,7 @@
 // minigpt generate: sample a continuation (greedy, temperature, top-k, top-p), with the KV cache.
 
 import { generate } from "../model/generate.js";
+import { kernels } from "../tensor/index.js";
 import { Tokenizer } from "../train/tokenizer.js";
 import { BOS, EOS } from "../train/vocab.js";
 import { str, type Command } from "./command.js";
@@ -10,11 +11,12 @@ export const generateCommand: Command = {
   name: "generate",
   summary: "sample a continuation of a prompt (greedy, temperature, top-k, top-p; KV cache)",
   usage:
-    "minigpt generate [--checkpoint FILE] [--ids 1,2,3 | --text \"…\"] [--max-new N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--no-cache] [--json]\n" +
-    "  --text gets <bos> in front when it lacks one; generation stops at <eos>, after --max-new tokens, or at context_len",
+    "minigpt generate [--checkpoint FILE] [--ids 1,2,3 | --text \"…\"] [--max-new N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--no-cache] [--engine session|tensor] [--json]\n" +
+    "  --text gets <bos> in front when it lacks one; generation stops at <eos>, after --max-new tokens, or at context_len\n" +
+    "  --engine: session (the compiled WebAssembly forward with its KV cache; the default with --kernels wasm) or tensor (the model's own forward)",
   flags: {
     checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, "max-new": { type: "string" },
-    temperature: { type: "string" }, "top-k": { type: "string" }, "top-p": { type: "string" }, seed: { type: "string" }, "no-cache": { type: "boolean" },
+    temperature: { type: "string" }, "top-k": { type: "string" }, "top-p": { type: "string" }, seed: { type: "string" }, "no-cache": { type: "boolean" }, engine: { type: "string" },
   },
   run(values) {
     const { model } = openCheckpoint(str(values, "checkpoint"));
@@ -29,6 +31,8 @@ export const generateCommand: Command = {
       if (v.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${flag} ${v}: expected a number`);
       return n;
     };
+    const engine = str(values, "engine") ?? (kernels().name.startsWith("wasm") ? "session" : "tensor");
+    if (engine !== "session" && engine !== "tensor") throw new UsageError(`--engine ${engine}: expected session or tensor`);
     const json = Boolean(values["json"]);
     const name = (id: number): string => (id < tok.size ? tok.token(id) : `#${id}`);
     if (!json) process.stdout.write(prompt.map(name).join(" "));
@@ -40,6 +44,7 @@ export const generateCommand: Command = {
       seed: parseInteger(str(values, "seed"), "--seed") ?? 0,
       stopAt: [EOS],
       useCache: !values["no-cache"],
+      engine,
       onToken: json ? undefined : (id) => void process.stdout.write(" " + name(id)),
     });
     const why = { stop_token: "stopped at <eos>", max_new: "reached --max-new", context_len: `reached context_len ${model.config.context_len}` }[result.stop];

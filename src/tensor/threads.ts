@@ -25,8 +25,12 @@ const SLOT_INTS = 16; // per helper: seq, done, failed, the memory's size in pag
 const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, ARGS = 4;
 /** Bytes of control block per helper. */
 export const HELPER_SLOT = SLOT_INTS * 4;
-/** Products below this many multiply-adds run on the calling thread only (waking a helper costs ≈ 1 µs). */
-export const MIN_PARALLEL_WORK = 1 << 18;
+/**
+ * Products below this many multiply-adds (about a millisecond on one thread) run on the calling
+ * thread only: waking a sleeping helper costs from a microsecond to tens of them on a busy
+ * virtual machine, and the split only pays when the work dwarfs that.
+ */
+export const MIN_PARALLEL_WORK = 1 << 24;
 
 /** Whether this engine can share WebAssembly memory between threads (a browser page must be cross-origin isolated). */
 export function sharedMemorySupported(): boolean {

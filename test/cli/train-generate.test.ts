@@ -95,6 +95,11 @@ describe("minigpt generate", () => {
     expect(a.prompt[0]).toBe(1); // <bos> added in front
     expect(a.ids).toEqual(b.ids);
     expect(["stop_token", "max_new"]).toContain(a.stop);
+    // the compiled session (default) and the tensor forward, on 1 or 2 threads, sample the same tokens
+    for (const extra of [["--engine", "tensor"], ["--engine", "tensor", "--kernels", "js"], ["--threads", "1"], ["--threads", "2", "--engine", "tensor"]]) {
+      const c = JSON.parse(run("generate", "--checkpoint", ck, "--text", "ayer ellos", "--max-new", "6", "--seed", "3", "--json", ...extra).stdout) as { ids: number[] };
+      expect(c.ids, extra.join(" ")).toEqual(a.ids);
+    }
     const text = run("generate", "--checkpoint", ck, "--text", "hoy yo", "--temperature", "0", "--max-new", "3");
     expect(text.stdout).toMatch(/^<bos> hoy yo \S+/);
     expect(text.stdout).toMatch(/new tokens; (stopped at <eos>|reached --max-new)/);
@@ -102,5 +107,7 @@ describe("minigpt generate", () => {
   it("refuses a prompt over the context and bad sampling values", () => {
     expect(run("generate", "--ids", Array.from({ length: 33 }, () => "1").join(",")).stderr).toMatch(/prompt has 33 tokens but context_len is 32/);
     expect(run("generate", "--top-p", "2").stderr).toMatch(/top-p 2 must be in \(0, 1\]/);
+    expect(run("generate", "--engine", "gpu").stderr).toMatch(/--engine gpu: expected session or tensor/);
+    expect(run("generate", "--threads", "0").stderr).toMatch(/--threads 0: expected a whole number from 1 to 64/);
   });
 });

@@ -85,6 +85,21 @@ describe("generate", () => {
     expect(a.generated).toHaveLength(12);
     expect(a.stop).toBe("max_new");
   });
+  it("the compiled session engine gives the same tokens and probabilities as the tensor forward", () => {
+    const rng = new Rng(8);
+    for (const m of [model, ...Array.from({ length: 8 }, () => new MiniGPT({ ...randomConfig(rng), init_std: 0.3 }))]) {
+      for (const options of [{ temperature: 0 }, { temperature: 0.8, topP: 0.9, seed: 3 }]) {
+        const prompt = [1, 2].map((id) => id % m.config.vocab_size);
+        const maxNew = m.config.context_len - prompt.length;
+        const a = generate(m, prompt, { maxNew, ...options });
+        for (const useCache of [true, false]) {
+          const b = generate(m, prompt, { maxNew, ...options, engine: "session", useCache });
+          expect(b.ids).toEqual(a.ids);
+          expect(relativeError(Float64Array.from(b.probabilities), Float64Array.from(a.probabilities))).toBeLessThan(1e-4);
+        }
+      }
+    }
+  });
   it("is seeded: same seed, same tokens; another seed, other tokens", () => {
     const a = generate(model, [1], { maxNew: 20, seed: 1 });
     expect(generate(model, [1], { maxNew: 20, seed: 1 }).ids).toEqual(a.ids);
