@@ -39,7 +39,7 @@ describe.runIf(existsSync(entry))("helper threads", () => {
       expect(Array.from(got)).toEqual(Array.from(want));
       if (m > 1) { // (one thread is checked against the reference kernels in kernels-wasm.test.ts; once more here)
         jsKernels.matmul(a, 0, b, 0, ref, 0, m, k, n, false, true, false);
-        expect(relativeError(got, ref)).toBeLessThan(1e-5);
+        expect(relativeError(got, ref)).toBeLessThan(1e-6 * Math.sqrt(k)); // float32 sums of k terms vs float64
       }
     });
   }
