@@ -620,6 +620,96 @@
 
   ;; ---------- the fused pieces of a forward pass (the inference session) ----------
 
+  ;; out[j] = scale · q·k_j for j < n, keys ld bytes apart. Four keys at a time (four
+  ;; accumulators over d_head, reduced together by a 4×4 transpose) when d_head is a multiple
+  ;; of 4; the rest one by one.
+  (func $scores (param $q i32) (param $k i32) (param $ld i32) (param $n i32) (param $dh i32) (param $scale f32) (param $out i32)
+    (local $j i32) (local $e i32) (local $end i32) (local $k0 i32) (local $k1 i32) (local $k2 i32) (local $k3 i32) (local $qv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $t0 v128) (local $t1 v128)
+    (local.set $end (i32.shl (local.get $dh) (i32.const 2)))
+    (if (i32.and (i32.eqz (i32.and (local.get $dh) (i32.const 3))) (i32.ne (local.get $dh) (i32.const 0)))
+      (then
+        (block $done (loop $jl
+          (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+          (local.set $k0 (i32.add (local.get $k) (i32.mul (local.get $j) (local.get $ld))))
+          (local.set $k1 (i32.add (local.get $k0) (local.get $ld)))
+          (local.set $k2 (i32.add (local.get $k1) (local.get $ld)))
+          (local.set $k3 (i32.add (local.get $k2) (local.get $ld)))
+          (local.set $a0 (v128.const f32x4 0 0 0 0))
+          (local.set $a1 (v128.const f32x4 0 0 0 0))
+          (local.set $a2 (v128.const f32x4 0 0 0 0))
+          (local.set $a3 (v128.const f32x4 0 0 0 0))
+          (local.set $e (i32.const 0))
+          (loop $el
+            (local.set $qv (v128.load (i32.add (local.get $q) (local.get $e))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $k0) (local.get $e))))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $k1) (local.get $e))))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $k2) (local.get $e))))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $k3) (local.get $e))))))
+            (local.set $e (i32.add (local.get $e) (i32.const 16)))
+            (br_if $el (i32.lt_u (local.get $e) (local.get $end))))
+          ;; [a0₀+a0₂, a1₀+a1₂, a0₁+a0₃, a1₁+a1₃] and the same for a2, a3; then fold the halves
+          (local.set $t0 (f32x4.add (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1))
+                                    (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1))))
+          (local.set $t1 (f32x4.add (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3))
+                                    (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3))))
+          (v128.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+            (f32x4.mul (f32x4.splat (local.get $scale))
+              (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+                         (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $jl)))))
+    (block $rdone (loop $rl
+      (br_if $rdone (i32.ge_u (local.get $j) (local.get $n)))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+        (f32.mul (call $dot (local.get $q) (i32.add (local.get $k) (i32.mul (local.get $j) (local.get $ld))) (local.get $dh)) (local.get $scale)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $rl))))
+
+  ;; z[0:dh] = Σ_j p_j·v_j for j < n, values ld bytes apart: 16 columns at a time held in four
+  ;; accumulators across all the keys, then any remaining columns key by key.
+  (func $weighted_sum (param $p i32) (param $v i32) (param $ld i32) (param $n i32) (param $dh i32) (param $z i32)
+    (local $e i32) (local $e16 i32) (local $j i32) (local $pv i32) (local $x v128)
+    (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128)
+    (local.set $e16 (i32.and (local.get $dh) (i32.const -16)))
+    (block $cdone (loop $cl
+      (br_if $cdone (i32.ge_u (local.get $e) (local.get $e16)))
+      (local.set $z0 (v128.const f32x4 0 0 0 0))
+      (local.set $z1 (v128.const f32x4 0 0 0 0))
+      (local.set $z2 (v128.const f32x4 0 0 0 0))
+      (local.set $z3 (v128.const f32x4 0 0 0 0))
+      (local.set $pv (i32.add (local.get $v) (i32.shl (local.get $e) (i32.const 2))))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $jl
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $x (v128.load32_splat (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $z0 (f32x4.add (local.get $z0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $pv)))))
+        (local.set $z1 (f32x4.add (local.get $z1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $pv)))))
+        (local.set $z2 (f32x4.add (local.get $z2) (f32x4.mul (local.get $x) (v128.load offset=32 (local.get $pv)))))
+        (local.set $z3 (f32x4.add (local.get $z3) (f32x4.mul (local.get $x) (v128.load offset=48 (local.get $pv)))))
+        (local.set $pv (i32.add (local.get $pv) (local.get $ld)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jl)))
+      (local.set $pv (i32.add (local.get $z) (i32.shl (local.get $e) (i32.const 2))))
+      (v128.store offset=0 (local.get $pv) (local.get $z0))
+      (v128.store offset=16 (local.get $pv) (local.get $z1))
+      (v128.store offset=32 (local.get $pv) (local.get $z2))
+      (v128.store offset=48 (local.get $pv) (local.get $z3))
+      (local.set $e (i32.add (local.get $e) (i32.const 16)))
+      (br $cl)))
+    (if (i32.lt_u (local.get $e) (local.get $dh))
+      (then
+        (memory.fill (i32.add (local.get $z) (i32.shl (local.get $e) (i32.const 2))) (i32.const 0) (i32.shl (i32.sub (local.get $dh) (local.get $e)) (i32.const 2)))
+        (local.set $j (i32.const 0))
+        (block $tdone (loop $tl
+          (br_if $tdone (i32.ge_u (local.get $j) (local.get $n)))
+          (call $axpy (i32.add (local.get $z) (i32.shl (local.get $e) (i32.const 2)))
+            (i32.add (i32.add (local.get $v) (i32.mul (local.get $j) (local.get $ld))) (i32.shl (local.get $e) (i32.const 2)))
+            (i32.sub (local.get $dh) (local.get $e))
+            (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $tl))))))
+
   ;; Causal multi-head attention for tq query rows at absolute positions pos0 … pos0+tq−1.
   ;; qkv rows are ld bytes apart and hold [Q heads | K heads | V heads] (H·dh each); keys and
   ;; values of positions 0 … pos0+tq−1 are already in place (a KV cache is just earlier rows).
@@ -627,8 +717,8 @@
   (func (export "attention")
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
     (param $H i32) (param $dh i32) (param $scale f32) (param $scores i32)
-    (local $h i32) (local $i i32) (local $j i32) (local $n i32) (local $D i32) (local $qi i32) (local $kh i32) (local $vh i32) (local $zi i32)
-    (local $s f32) (local $sum f32)
+    (local $h i32) (local $i i32) (local $n i32) (local $D i32) (local $qi i32) (local $kh i32) (local $vh i32) (local $zi i32)
+    (local $sum f32)
     (local.set $D (i32.mul (local.get $H) (local.get $dh)))
     (block $hdone (loop $hl
       (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
@@ -640,26 +730,12 @@
         (local.set $n (i32.add (i32.add (local.get $pos0) (local.get $i)) (i32.const 1)))
         (local.set $qi (i32.add (i32.add (local.get $qkv) (i32.mul (i32.sub (local.get $n) (i32.const 1)) (local.get $ld)))
                                 (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2))))
-        ;; scores[j] = scale · q_i·k_j for j < n
-        (local.set $j (i32.const 0))
-        (block $jdone (loop $jl
-          (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
-          (f32.store (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2)))
-            (f32.mul (call $dot (local.get $qi) (i32.add (local.get $kh) (i32.mul (local.get $j) (local.get $ld))) (local.get $dh)) (local.get $scale)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $jl)))
+        (call $scores (local.get $qi) (local.get $kh) (local.get $ld) (local.get $n) (local.get $dh) (local.get $scale) (local.get $scores))
         (local.set $sum (call $exp_shift_sum (local.get $scores) (local.get $n) (call $row_max (local.get $scores) (local.get $n))))
         (call $row_div (local.get $scores) (local.get $n) (local.get $sum))
         ;; z_i = Σ_j p_j v_j
         (local.set $zi (i32.add (i32.add (local.get $z) (i32.mul (local.get $i) (local.get $ldz))) (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2))))
-        (memory.fill (local.get $zi) (i32.const 0) (i32.shl (local.get $dh) (i32.const 2)))
-        (local.set $j (i32.const 0))
-        (block $vdone (loop $vl
-          (br_if $vdone (i32.ge_u (local.get $j) (local.get $n)))
-          (call $axpy (local.get $zi) (i32.add (local.get $vh) (i32.mul (local.get $j) (local.get $ld))) (local.get $dh)
-            (f32.load (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2)))))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $vl)))
+        (call $weighted_sum (local.get $scores) (local.get $vh) (local.get $ld) (local.get $n) (local.get $dh) (local.get $zi))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $il)))
       (local.set $h (i32.add (local.get $h) (i32.const 1)))
