@@ -8,11 +8,16 @@
 export { Tensor, noGrad, ops, F, Rng, kernels, setKernels, jsKernels, createWasmKernels, wasmSimdSupported } from "./tensor/index.js";
 export type { DType, Kernels, Data, Shape, RngState } from "./tensor/index.js";
 
+// Threads: a worker (Node worker_threads or a Web Worker) that calls serveGemm(init) is a helper
+export { serveGemm, sharedMemorySupported } from "./tensor/index.js";
+export type { HelperInit, SpawnHelper, WasmKernelOptions } from "./tensor/index.js";
+
 // Generation
 export { generate, samplingDistribution } from "./model/generate.js";
 export type { GenerateOptions, Generation, SampleOptions } from "./model/generate.js";
 export { KVCache } from "./model/kv-cache.js";
 export { InferenceSession } from "./model/inference.js";
+export type { SessionOptions } from "./model/inference.js";
 
 // The model
 export { MiniGPT } from "./model/minigpt.js";
