@@ -227,12 +227,14 @@ const gpt2Ort = await ortSession(gpt2);
 sampleRss();
 await forwardRows("GPT-2-small shape, prefill T = 128", gpt2, 128, gpt2Ort, true);
 log("… GPT-2-small shape, InferenceSession prefill and decode");
+let gpt2Prefill = NaN, gpt2Decode = NaN;
 {
   const ids = randomIds(128, 50257);
   const session = new InferenceSession(gpt2);
   sampleRss();
   const ours = measure(() => session.forward(ids), { batches: 3, batchMs: 1 }).ms;
   const peer = await measureAsync(() => gpt2Ort(ids), 3);
+  gpt2Prefill = ours;
   rows.push({ what: "GPT-2-small shape, prefill T = 128: InferenceSession", ours: `${formatMs(ours)} (${formatRate((128 / ours) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / ours });
   // Steady-state cost of one more token with the session's KV cache: (prompt + 8 appends − prompt) / 8.
   const prompt = ids.slice(0, 64);
@@ -241,7 +243,7 @@ log("… GPT-2-small shape, InferenceSession prefill and decode");
     session.forward(prompt);
     for (let t = 0; t < 8; t++) session.append([ids[64 + t]!]);
   }, { batches: 3, batchMs: 1 }).ms;
-  const perToken = (step - prefill64) / 8;
+  const perToken = (gpt2Decode = (step - prefill64) / 8);
   const peerDecode = await measureAsync(() => gpt2Ort(ids.slice(0, 72)), 3);
   rows.push({ what: "GPT-2-small shape, decode one token after 64–72: InferenceSession", ours: `${formatMs(perToken)}/token (KV cache)`, peer: `${formatMs(peerDecode)}/token`, peerName: "onnxruntime-node, 1 thread (no cache in the graph: recompute 72 tokens)", ratio: peerDecode / perToken });
   if (THREADS > 1) {
@@ -264,6 +266,20 @@ log("… GPT-2-small shape decode");
   sampleRss();
   const peer = await measureAsync(() => gpt2Ort([...prompt, ...randomIds(8, 50257)]), 3);
   rows.push({ what: "GPT-2-small shape, decode one token after 16–40", ours: `${formatMs(ours)}/token (KV cache)`, peer: `${formatMs(peer)}/token`, peerName: "onnxruntime-node, 1 thread (no cache in the graph: recompute 24 tokens)", ratio: peer / ours });
+}
+
+log("… GPT-2-small shape on TensorFlow.js, same weights (the cpu backend takes a minute)");
+for (const backend of ["wasm", "cpu"] as const) {
+  await useTfBackend(backend);
+  const peer = tfPeer(gpt2);
+  sampleRss();
+  const ids = randomIds(128, 50257);
+  const timing = backend === "cpu" ? { batches: 1, batchMs: 1, warmupMs: 1 } : { batches: 3, batchMs: 1, warmupMs: 1 };
+  const prefill = measure(() => peer.forward([ids]).dispose(), timing).ms;
+  rows.push({ what: "GPT-2-small shape, prefill T = 128: InferenceSession", ours: formatMs(gpt2Prefill), peer: formatMs(prefill), peerName: `TensorFlow.js ${backend} backend`, ratio: prefill / gpt2Prefill });
+  const decode = measure(() => peer.forward([ids.slice(0, 72)]).dispose(), timing).ms;
+  rows.push({ what: "GPT-2-small shape, decode one token after 64–72: InferenceSession", ours: `${formatMs(gpt2Decode)}/token`, peer: `${formatMs(decode)}/token`, peerName: `TensorFlow.js ${backend} backend (no cache: recompute 72 tokens)`, ratio: decode / gpt2Decode });
+  peer.dispose();
 }
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ours: ${wasm.name} kernels, 1 thread unless a row says otherwise`;

@@ -7,7 +7,10 @@ import type { MiniGPT } from "../src/model/minigpt.js";
 
 export interface TfPeer {
   forward(ids: number[][]): tf.Tensor; // [B, T, V]
+  /** Training needs the embedding as oneHot · W_E (no gather gradient on the WASM backend); the locked config only. */
   trainStep(ids: number[][], targets: Int32Array): void;
+  /** Free the weights (a GPT-2-sized peer holds half a gigabyte). */
+  dispose(): void;
 }
 
 export async function useTfBackend(name: "cpu" | "wasm"): Promise<void> {
@@ -17,8 +20,9 @@ export async function useTfBackend(name: "cpu" | "wasm"): Promise<void> {
 
 export function tfPeer(model: MiniGPT): TfPeer {
   const c = model.config;
-  if (c.positional !== "rope" || c.norm !== "pre" || c.activation !== "gelu" || c.attn_bias || !c.mlp_bias || !c.tied_embeddings) {
-    throw new Error("the TF.js peer implements the locked configuration's options only");
+  // The locked configuration's options, and GPT-2's (learned positions, attention biases, tanh GELU).
+  if (!(c.positional === "rope" || c.positional === "learned") || c.norm !== "pre" || !c.mlp_bias || !c.tied_embeddings) {
+    throw new Error("the TF.js peer implements Pre-LN, tied models with RoPE or learned positions only");
   }
   const d = c.d_model, H = c.n_heads, dh = d / H;
   const v = new Map([...model.stateDict()].map(([name, t]) => [name, tf.variable(tf.tensor(Array.from(t.data), [...t.shape]), true)]));
@@ -41,23 +45,34 @@ export function tfPeer(model: MiniGPT): TfPeer {
     const [x1, x2] = tf.split(x, 2, -1) as [tf.Tensor, tf.Tensor];
     return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin));
   };
-  const forward = (ids: number[][]): tf.Tensor => {
+  const gelu = (x: tf.Tensor): tf.Tensor =>
+    c.activation === "gelu"
+      ? tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))
+      : tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
+  const forward = (ids: number[][], training = false): tf.Tensor => {
     const B = ids.length, L = ids[0]!.length;
-    const cos = tf.slice(cosAll, [0, 0], [L, dh]), sin = tf.slice(sinAll, [0, 0], [L, dh]);
     const mask = tf.slice(maskAll, [0, 0], [L, L]);
-    // The embedding lookup as oneHot · W_E: TF.js's WASM backend has no gradient kernel for gather.
-    let h = tf.reshape(tf.matMul(tf.oneHot(tf.tensor1d(ids.flat(), "int32"), c.vocab_size), p("embed.W_E")), [B, L, d]);
+    // Training looks up embeddings as oneHot · W_E: TF.js's WASM backend has no gradient kernel for gather.
+    const flatIds = tf.tensor1d(ids.flat(), "int32");
+    let h = tf.reshape(training ? tf.matMul(tf.oneHot(flatIds, c.vocab_size), p("embed.W_E")) : tf.gather(p("embed.W_E"), flatIds), [B, L, d]);
+    if (c.positional === "learned") h = tf.add(h, tf.slice(p("pos_embed.W_pos"), [0, 0], [L, d]));
+    const [cos, sin] = c.positional === "rope" ? [tf.slice(cosAll, [0, 0], [L, dh]), tf.slice(sinAll, [0, 0], [L, dh])] : [null, null];
     for (let l = 0; l < c.n_layers; l++) {
       const x = tf.reshape(ln(h, `blocks.${l}.ln1`), [B, 1, L, d]);
-      const proj = (W: string): tf.Tensor => tf.matMul(tf.tile(x, [1, H, 1, 1]), tf.tile(tf.reshape(p(`blocks.${l}.attn.${W}`), [1, H, d, dh]), [B, 1, 1, 1]));
-      const q = rope(proj("W_Q"), cos, sin), k = rope(proj("W_K"), cos, sin), vv = proj("W_V");
+      const proj = (W: "Q" | "K" | "V"): tf.Tensor => {
+        const y = tf.matMul(tf.tile(x, [1, H, 1, 1]), tf.tile(tf.reshape(p(`blocks.${l}.attn.W_${W}`), [1, H, d, dh]), [B, 1, 1, 1]));
+        const withBias = c.attn_bias ? tf.add(y, tf.reshape(p(`blocks.${l}.attn.b_${W}`), [1, H, 1, dh])) : y;
+        return cos !== null && sin !== null && W !== "V" ? rope(withBias, cos, sin) : withBias;
+      };
+      const q = proj("Q"), k = proj("K"), vv = proj("V");
       const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh)), mask);
       const z = tf.matMul(tf.softmax(scores), vv); // [B, H, L, dh]
       const flat = tf.reshape(tf.transpose(z, [0, 2, 1, 3]), [B * L, H * dh]);
-      h = tf.add(h, tf.reshape(tf.matMul(flat, tf.reshape(p(`blocks.${l}.attn.W_O`), [H * dh, d])), [B, L, d]));
+      const o = tf.matMul(flat, tf.reshape(p(`blocks.${l}.attn.W_O`), [H * dh, d]));
+      h = tf.add(h, tf.reshape(c.attn_bias ? tf.add(o, p(`blocks.${l}.attn.b_O`)) : o, [B, L, d]));
       const x2 = tf.reshape(ln(h, `blocks.${l}.ln2`), [B * L, d]);
       const pre = tf.add(tf.matMul(x2, p(`blocks.${l}.mlp.W_in`)), p(`blocks.${l}.mlp.b_in`));
-      const act = tf.mul(tf.mul(pre, 0.5), tf.add(tf.erf(tf.mul(pre, Math.SQRT1_2)), 1));
+      const act = gelu(pre);
       h = tf.add(h, tf.reshape(tf.add(tf.matMul(act, p(`blocks.${l}.mlp.W_out`)), p(`blocks.${l}.mlp.b_out`)), [B, L, d]));
     }
     const out = tf.reshape(ln(h, "ln_final"), [B * L, d]);
@@ -66,11 +81,15 @@ export function tfPeer(model: MiniGPT): TfPeer {
   const optimizer = tf.train.adam(1e-3, 0.9, 0.95, 1e-8);
   return {
     forward: (ids) => tf.tidy(() => forward(ids)),
+    dispose: () => {
+      for (const x of [...v.values(), cosAll, sinAll, maskAll]) x.dispose();
+      optimizer.dispose();
+    },
     trainStep: (ids, targets) => {
       tf.tidy(() => {
         const B = ids.length, L = ids[0]!.length;
         optimizer.minimize(() => {
-          const logits = tf.reshape(forward(ids), [B * L, c.vocab_size]);
+          const logits = tf.reshape(forward(ids, true), [B * L, c.vocab_size]);
           return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(targets, "int32"), c.vocab_size), logits) as tf.Scalar;
         });
       });
