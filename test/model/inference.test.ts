@@ -42,6 +42,17 @@ describe("InferenceSession", () => {
     expect(() => session.forward(Array.from({ length: 33 }, () => 1))).toThrow(/33 tokens but context_len is 32/);
     expect(() => session.forward([1, 64])).toThrow(/token id 64/);
   });
+  it("matches on wider heads and longer sequences than the random configs reach (the attention kernel's paths)", () => {
+    // d_head 7 (no vector path), 8 (four keys at a time), 20 and 36 (16-column chunks plus a tail), 64 (GPT-2's).
+    // Both sides are float32 with different summation orders over up to 128-wide sums of large
+    // (init_std 0.3) weights, so the bound is 3e-5; a wrong index or tail in the kernel errs by >1e-2.
+    for (const [dh, positional] of [[7, "learned"], [8, "rope"], [20, "rope"], [36, "sinusoidal"], [64, "rope"]] as const) {
+      const model = new MiniGPT({ ...LOCKED, d_model: 2 * dh, n_heads: 2, context_len: 40, positional, init_std: 0.3 });
+      const session = new InferenceSession(model);
+      const ids = Array.from({ length: 40 }, (_, t) => (t * 11 + 3) % 64);
+      expect(relativeError(session.forward(ids), noGrad(() => model.forward(ids)).data), `d_head ${dh}`).toBeLessThan(3e-5);
+    }
+  });
   it("append continues a held sequence (its KV cache): piecewise logits = the whole forward's", () => {
     const rng = new Rng(99);
     for (let i = 0; i < 20; i++) {
