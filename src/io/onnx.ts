@@ -2,6 +2,12 @@
 // any valid config. Input `input_ids` int64 [batch, seq] (seq ≤ context_len), output `logits`
 // float32 [batch, seq, vocab_size], causal. Runs on any ONNX runtime; checked against
 // onnxruntime-node in the tests.
+//
+// With { kvCache: true } the graph also carries the attention cache, in the names Hugging Face's
+// exports use: inputs `past_key_values.{l}.key` / `.value` float32 [batch, n_heads, past, d_head]
+// (keys after RoPE), outputs `present.{l}.key` / `.value` [batch, n_heads, past + seq, d_head].
+// The new tokens sit at positions past … past + seq − 1. Prefill passes a past of length 0; each
+// decode step feeds the presents back with one new token.
 
 import { dHead } from "../model/config.js";
 import type { MiniGPT } from "../model/minigpt.js";
@@ -43,8 +49,14 @@ class Graph {
   }
 }
 
-export function exportOnnx(model: MiniGPT): Uint8Array {
+export interface OnnxExportOptions {
+  /** Add the KV-cache inputs and outputs (see the top of this file). Default false. */
+  readonly kvCache?: boolean;
+}
+
+export function exportOnnx(model: MiniGPT, { kvCache = false }: OnnxExportOptions = {}): Uint8Array {
   const c = model.config;
+  if (kvCache && c.n_layers === 0) throw new Error("ONNX export: a model with no layers has no attention cache; export it without kvCache");
   const d = c.d_model, H = c.n_heads, dh = dHead(c), T = c.context_len, V = c.vocab_size;
   const g = new Graph();
   const w = (name: string): string => {
@@ -53,9 +65,13 @@ export function exportOnnx(model: MiniGPT): Uint8Array {
     return g.floats(name, [...t.shape], t.data);
   };
 
-  // The sequence length as a 1-element int64 tensor, for slicing position tables.
-  const seq = g.op("Gather", [g.op("Shape", ["input_ids"]), g.ints([1])], [{ name: "axis", i: 0 }]);
-  const rows = (table: string): string => g.op("Slice", [table, g.ints([0]), seq, g.ints([0])]);
+  // The new tokens' positions start … end − 1 (1-element int64 tensors), for slicing the
+  // position tables and the causal mask: start is the cache's length, or 0 without a cache.
+  const dim = (x: string, axis: number): string => g.op("Gather", [g.op("Shape", [x]), g.ints([axis])], [{ name: "axis", i: 0 }]);
+  const pastKey = (l: number): string => `past_key_values.${l}.key`, pastValue = (l: number): string => `past_key_values.${l}.value`;
+  const start = kvCache ? dim(pastKey(0), 2) : g.ints([0]);
+  const end = kvCache ? g.op("Add", [start, dim("input_ids", 1)]) : dim("input_ids", 1);
+  const rows = (table: string): string => g.op("Slice", [table, start, end, g.ints([0])]);
 
   let h = g.op("Gather", [w("embed.W_E"), "input_ids"], [{ name: "axis", i: 0 }]);
   if (c.positional === "learned") h = g.op("Add", [h, rows(w("pos_embed.W_pos"))]);
@@ -77,7 +93,9 @@ export function exportOnnx(model: MiniGPT): Uint8Array {
   }
   const maskTable = new Float32Array(T * T);
   for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) maskTable[i * T + j] = -Infinity;
-  const mask = g.op("Slice", [g.floats("causal_mask", [T, T], maskTable), g.ints([0, 0]), g.op("Concat", [seq, seq], [{ name: "axis", i: 0 }]), g.ints([0, 1])]);
+  // rows start … end − 1 (the new queries), columns 0 … end − 1 (every key they may see)
+  const concat = (xs: string[], axis: number): string => g.op("Concat", xs, [{ name: "axis", i: axis }]);
+  const mask = g.op("Slice", [g.floats("causal_mask", [T, T], maskTable), concat([start, g.ints([0])], 0), concat([end, end], 0), g.ints([0, 1])]);
 
   const layerNorm = (x: string, prefix: string): string =>
     g.op("LayerNormalization", [x, w(`${prefix}.w`), w(`${prefix}.b`)], [{ name: "axis", i: -1 }, { name: "epsilon", f: c.ln_eps }]);
@@ -103,10 +121,16 @@ export function exportOnnx(model: MiniGPT): Uint8Array {
     };
     let q = project("W_Q", a.b_Q === null ? null : "b_Q");
     let k = project("W_K", a.b_K === null ? null : "b_K");
-    const v = project("W_V", a.b_V === null ? null : "b_V");
+    let v = project("W_V", a.b_V === null ? null : "b_V");
     if (c.positional === "rope") {
       q = rope(q);
       k = rope(k);
+    }
+    if (kvCache) {
+      k = concat([pastKey(l), k], 2);
+      v = concat([pastValue(l), v], 2);
+      g.nodes.push({ op: "Identity", inputs: [k], outputs: [`present.${l}.key`], attrs: [] });
+      g.nodes.push({ op: "Identity", inputs: [v], outputs: [`present.${l}.value`], attrs: [] });
     }
     const scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [q, g.op("Transpose", [k], [{ name: "perm", ints: [0, 1, 3, 2] }])]), g.scalar(1 / Math.sqrt(dh))]), mask]);
     const z = g.op("MatMul", [g.op("Softmax", [scores], [{ name: "axis", i: -1 }]), v]);
@@ -168,7 +192,9 @@ export function exportOnnx(model: MiniGPT): Uint8Array {
     gw.string(2, "minigpt");
     for (const t of g.inits) gw.message(5, (tw) => tw.packedInts(1, t.dims).int(2, t.type).string(8, t.name).bytes(9, t.raw));
     gw.message(11, valueInfo("input_ids", INT64, ["batch", "seq"]));
+    if (kvCache) for (let l = 0; l < c.n_layers; l++) for (const name of [pastKey(l), pastValue(l)]) gw.message(11, valueInfo(name, FLOAT, ["batch", H, "past", dh]));
     gw.message(12, valueInfo("logits", FLOAT, ["batch", "seq", V]));
+    if (kvCache) for (let l = 0; l < c.n_layers; l++) for (const name of [`present.${l}.key`, `present.${l}.value`]) gw.message(12, valueInfo(name, FLOAT, ["batch", H, "past + seq", dh]));
   };
   return new ProtoWriter()
     .int(1, 8) // IR version 8 (ONNX 1.13+), for opset 17

@@ -107,6 +107,15 @@ describe("minigpt CLI", () => {
     expect((v["tokens"] as unknown[]).length).toBe(64);
     expect((v["canonical"] as { ids: number[] }).ids).toHaveLength(8);
   });
+  it("export-onnx --verify: the graph, plain and with its KV cache, agrees with our forward in onnxruntime-node", () => {
+    for (const extra of [[], ["--kv-cache"]]) {
+      const out = json("export-onnx", "--out", "m.onnx", "--verify", ...extra);
+      expect(out["kv_cache"]).toBe(extra.length > 0);
+      expect(out["verified_relative_error"]).toBeLessThan(1e-4);
+      expect(readFileSync(join(tmp, "m.onnx")).length).toBe(out["bytes"]);
+    }
+    expect(run("export-onnx", "--verify").code).toBe(2);
+  });
   it("help lists the commands", () => {
     const h = run("--help");
     expect(h.code).toBe(0);

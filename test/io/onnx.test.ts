@@ -21,6 +21,29 @@ async function runOnnx(bytes: Uint8Array, batch: number[][]): Promise<Float32Arr
   return out["logits"]!.data as Float32Array;
 }
 
+/** Run a kvCache graph over the batch in pieces of the given lengths, feeding the presents back; all logits. */
+async function runOnnxCached(bytes: Uint8Array, model: MiniGPT, batch: number[][], pieces: number[]): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  const c = model.config, B = batch.length, dh = c.d_model / c.n_heads;
+  const feeds: Record<string, ort.Tensor> = {};
+  for (let l = 0; l < c.n_layers; l++) for (const kv of ["key", "value"]) feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor("float32", new Float32Array(0), [B, c.n_heads, 0, dh]);
+  const perRow: number[][] = batch.map(() => []);
+  let at = 0;
+  for (const n of pieces) {
+    const ids = batch.map((row) => row.slice(at, at + n));
+    const out = await session.run({ ...feeds, input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.flat().map(BigInt)), [B, n]) });
+    const logits = out["logits"]!.data as Float32Array, rowLen = n * c.vocab_size;
+    batch.forEach((_, b) => perRow[b]!.push(...logits.subarray(b * rowLen, (b + 1) * rowLen)));
+    at += n;
+    for (let l = 0; l < c.n_layers; l++) for (const kv of ["key", "value"]) {
+      const present = out[`present.${l}.${kv}`]!;
+      expect(present.dims).toEqual([B, c.n_heads, at, dh]);
+      feeds[`past_key_values.${l}.${kv}`] = present;
+    }
+  }
+  return Float32Array.from(perRow.flat());
+}
+
 describe("ONNX export", () => {
   it("the locked model matches onnxruntime-node on the canonical sequence, batched", async () => {
     const model = new MiniGPT(LOCKED);
@@ -46,5 +69,21 @@ describe("ONNX export", () => {
       const ours = noGrad(() => model.forward(batch)).data;
       expect(relativeError(await runOnnx(exportOnnx(model), batch), ours), JSON.stringify(c)).toBeLessThan(1e-4);
     }
+  });
+  it("with the KV cache: prefill then a token at a time gives the whole forward's logits (every option)", async () => {
+    const rng = new Rng(67);
+    const configs = [LOCKED, ...Array.from({ length: 10 }, () => randomConfig(rng))];
+    for (const c of configs) {
+      const model = new MiniGPT(c);
+      const T = Math.min(c.context_len, 3 + rng.int(c.context_len));
+      const batch = [randomIds(c, rng, T), randomIds(c, rng, T)];
+      const prefill = 1 + rng.int(T - 1), pieces = [prefill, ...Array.from({ length: T - prefill }, () => 1)];
+      const ours = noGrad(() => model.forward(batch)).data;
+      expect(relativeError(await runOnnxCached(exportOnnx(model, { kvCache: true }), model, batch, pieces), ours), JSON.stringify(c)).toBeLessThan(1e-4);
+    }
+  });
+  it("with the KV cache, a cache that is too long for the context is refused by the runtime", async () => {
+    const model = new MiniGPT(LOCKED);
+    await expect(runOnnxCached(exportOnnx(model, { kvCache: true }), model, [Array.from({ length: 33 }, () => 1)], [32, 1])).rejects.toThrow();
   });
 });
