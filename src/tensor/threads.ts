@@ -75,8 +75,9 @@ export class GemmPool {
   /**
    * @param kernels the calling thread's instance, on `memory`
    * @param control byte offset of HELPER_SLOT · helpers bytes reserved for the control block
+   * @param minWork products of fewer multiply-adds (m·k·n16) stay on the calling thread
    */
-  constructor(private readonly kernels: WasmKernels, private readonly control: number, readonly helpers: number, spawn: SpawnHelper) {
+  constructor(private readonly kernels: WasmKernels, private readonly control: number, readonly helpers: number, spawn: SpawnHelper, private readonly minWork = MIN_PARALLEL_WORK) {
     for (let index = 0; index < helpers; index++) spawn({ memory: kernels.memory, control, index });
   }
 
@@ -86,7 +87,7 @@ export class GemmPool {
 
   gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number): void {
     const shares = Math.min(this.helpers + 1, Math.floor(n16 / 32));
-    if (shares < 2 || m * k * n16 < MIN_PARALLEL_WORK) {
+    if (shares < 2 || m * k * n16 < this.minWork) {
       this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, 0, n16);
       return;
     }
@@ -106,7 +107,9 @@ export class GemmPool {
     }
     this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, 0, Math.min(step, n16));
     for (const slot of posted) {
-      while (Atomics.load(ctl, slot + DONE) !== seq) Atomics.wait(ctl, slot + DONE, Atomics.load(ctl, slot + DONE));
+      // Wait on the very value just compared: loading it a second time for the wait would let the
+      // helper's store and notify slip in between, and the wait would then sleep on seq forever.
+      for (let done = Atomics.load(ctl, slot + DONE); done !== seq; done = Atomics.load(ctl, slot + DONE)) Atomics.wait(ctl, slot + DONE, done);
       if (Atomics.exchange(ctl, slot + FAILED, 0) !== 0) throw new Error("a helper thread failed on its share of a matrix product");
     }
   }

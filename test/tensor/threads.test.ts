@@ -8,7 +8,9 @@ import { spawnNodeHelper } from "../../src/cli/helper-threads.js";
 import { InferenceSession } from "../../src/model/inference.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
-import { createWasmKernels, F, jsKernels, MIN_PARALLEL_WORK, noGrad, Rng, setKernels, sharedMemorySupported, type Kernels } from "../../src/tensor/index.js";
+import { createSharedMemory, createWasmKernels, F, GemmPool, jsKernels, MIN_PARALLEL_WORK, noGrad, Rng, setKernels, sharedMemorySupported, type Kernels } from "../../src/tensor/index.js";
+import { Arena, instantiateKernels } from "../../src/tensor/wasm-module.js";
+import { HELPER_SLOT } from "../../src/tensor/threads.js";
 import { relativeError } from "../helpers.js";
 
 // Workers run compiled JavaScript: `npm test` compiles to dist/ before running the tests.
@@ -70,4 +72,19 @@ describe.runIf(existsSync(entry))("helper threads", () => {
     expect(Array.from(pooled2.forward(ids.slice(0, 60)))).toEqual(Array.from(single.forward(ids.slice(0, 60))));
     expect(Array.from(pooled2.append(ids.slice(60)))).toEqual(Array.from(single.append(ids.slice(60))));
   });
+
+  it("hands over 100,000 tiny products without a lost wake-up (the caller and helper finish together)", () => {
+    // Shares this small end at the same moment on both threads, which is when a wait on a
+    // re-read flag used to sleep forever: the test then hangs until vitest's timeout.
+    const k = instantiateKernels(createSharedMemory());
+    const arena = new Arena(k.memory);
+    const pool = new GemmPool(k, arena.alloc(HELPER_SLOT / 4) * 4, 1, spawnNodeHelper(entry), 0);
+    const m = 2, kk = 4, n16 = 64;
+    const a = arena.put(rand(m * kk)), bp = arena.alloc(kk * n16), c = arena.alloc(m * n16);
+    k.packB(arena.put(rand(kk * n16)) * 4, bp * 4, kk, n16, n16, 0);
+    k.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, 0, n16);
+    const want = Array.from(arena.heap.subarray(c, c + m * n16));
+    for (let i = 0; i < 100_000; i++) pool.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0);
+    expect(Array.from(arena.heap.subarray(c, c + m * n16))).toEqual(want);
+  }, 30_000);
 });
