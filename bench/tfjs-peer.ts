@@ -49,6 +49,11 @@ export function tfPeer(model: MiniGPT): TfPeer {
     c.activation === "gelu"
       ? tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))
       : tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
+  // W_Q/K/V [H, d, dh] as one [d, H·dh] matrix: made once for inference, in the graph for training
+  const flatHeads = (W: tf.Tensor): tf.Tensor => tf.reshape(tf.transpose(W, [1, 0, 2]), [d, H * dh]);
+  const inferenceHeads = new Map([...v].filter(([name]) => /attn\.W_[QKV]$/.test(name)).map(([name, W]) => [name, flatHeads(W)]));
+  const heads = (name: string, training: boolean): tf.Tensor => (training ? flatHeads(p(name)) : inferenceHeads.get(name)!);
+  const unembed = tf.transpose(p("embed.W_E"));
   const forward = (ids: number[][], training = false): tf.Tensor => {
     const B = ids.length, L = ids[0]!.length;
     const mask = tf.slice(maskAll, [0, 0], [L, L]);
@@ -58,9 +63,10 @@ export function tfPeer(model: MiniGPT): TfPeer {
     if (c.positional === "learned") h = tf.add(h, tf.slice(p("pos_embed.W_pos"), [0, 0], [L, d]));
     const [cos, sin] = c.positional === "rope" ? [tf.slice(cosAll, [0, 0], [L, dh]), tf.slice(sinAll, [0, 0], [L, dh])] : [null, null];
     for (let l = 0; l < c.n_layers; l++) {
-      const x = tf.reshape(ln(h, `blocks.${l}.ln1`), [B, 1, L, d]);
+      const x = tf.reshape(ln(h, `blocks.${l}.ln1`), [B * L, d]);
       const proj = (W: "Q" | "K" | "V"): tf.Tensor => {
-        const y = tf.matMul(tf.tile(x, [1, H, 1, 1]), tf.tile(tf.reshape(p(`blocks.${l}.attn.W_${W}`), [1, H, d, dh]), [B, 1, 1, 1]));
+        // one [B·L, d] · [d, H·dh] product, then heads to the front: [B, H, L, dh]
+        const y = tf.transpose(tf.reshape(tf.matMul(x, heads(`blocks.${l}.attn.W_${W}`, training)), [B, L, H, dh]), [0, 2, 1, 3]);
         const withBias = c.attn_bias ? tf.add(y, tf.reshape(p(`blocks.${l}.attn.b_${W}`), [1, H, 1, dh])) : y;
         return cos !== null && sin !== null && W !== "V" ? rope(withBias, cos, sin) : withBias;
       };
@@ -76,13 +82,16 @@ export function tfPeer(model: MiniGPT): TfPeer {
       h = tf.add(h, tf.reshape(tf.add(tf.matMul(act, p(`blocks.${l}.mlp.W_out`)), p(`blocks.${l}.mlp.b_out`)), [B, L, d]));
     }
     const out = tf.reshape(ln(h, "ln_final"), [B * L, d]);
-    return tf.reshape(tf.matMul(out, p("embed.W_E"), false, true), [B, L, c.vocab_size]);
+    // inference multiplies by W_Eᵀ stored once (as the ONNX export does; TF.js's WASM backend
+    // is 8× slower on a transposed right operand); training by W_E itself, so its gradient flows
+    const logits = training ? tf.matMul(out, p("embed.W_E"), false, true) : tf.matMul(out, unembed);
+    return tf.reshape(logits, [B, L, c.vocab_size]);
   };
   const optimizer = tf.train.adam(1e-3, 0.9, 0.95, 1e-8);
   return {
     forward: (ids) => tf.tidy(() => forward(ids)),
     dispose: () => {
-      for (const x of [...v.values(), cosAll, sinAll, maskAll]) x.dispose();
+      for (const x of [...v.values(), ...inferenceHeads.values(), unembed, cosAll, sinAll, maskAll]) x.dispose();
       optimizer.dispose();
     },
     trainStep: (ids, targets) => {
