@@ -3,6 +3,7 @@
 // (base64), so Node and the browser load them with no file access or fetch. Two builds of the
 // one source: with its own memory, and importing a shared memory (for worker threads).
 
+import binaryen from "binaryen";
 import { readFileSync, writeFileSync } from "node:fs";
 import wabtInit from "wabt";
 
@@ -13,11 +14,26 @@ const OWN = `(memory (export "memory") 1)`;
 if (!source.includes(OWN)) throw new Error(`kernels.wat: expected the memory declaration ${OWN}`);
 const SHARED = `(import "env" "memory" (memory 1 65536 shared))`;
 
+// Then inline the small vector-math helpers ($exp4 into $erf4 into $gelu4 into the GELU loop,
+// …) with Binaryen's inlining pass alone: Node 20's V8 does not inline WebAssembly calls, and a
+// call per four lanes spills every live vector. Nothing else is rewritten (no float folding or
+// reordering: the same operations in the same order, so the same bits). The matrix tiles stay
+// functions: inlined into gemm, V8 would have to keep gemm's locals live around their loops.
 function compile(text) {
   const module = wabt.parseWat("kernels.wat", text, { simd: true, threads: true });
-  const { buffer } = module.toBinary({ log: false });
+  const { buffer } = module.toBinary({ log: false, write_debug_names: true }); // names: for the no-inline pattern, and profiles
   module.destroy();
-  return Buffer.from(buffer);
+  const opt = binaryen.readBinary(new Uint8Array(buffer));
+  opt.setFeatures(binaryen.Features.All); // what the input uses is all it can emit: inlining adds no new instructions
+  binaryen.setAlwaysInlineMaxSize(400);
+  binaryen.setFlexibleInlineMaxSize(400);
+  binaryen.setPassArgument("no-inline", "tile*");
+  binaryen.setDebugInfo(true); // keep the function names: profiles then name the kernels
+  opt.runPasses(["no-inline", "inlining"]);
+  if (!opt.validate()) throw new Error("kernels.wat: Binaryen's inlined module does not validate");
+  const bytes = opt.emitBinary();
+  opt.dispose();
+  return Buffer.from(bytes);
 }
 
 const own = compile(source), shared = compile(source.replace(OWN, SHARED));
