@@ -2,7 +2,7 @@
 // (ops.ts); each also exists here composed from the primitives, with gradients for
 // free — the reference the fused versions are tested against.
 
-import { add, div, erf, exp, geluFused, layerNormFused, log, max, mean, mul, neg, pick, reshape, slice, concat, softmaxFused, sqrt, sub, sum, tanh } from "./ops.js";
+import { add, div, erf, exp, geluFused, layerNormFused, log, max, mean, mul, neg, pick, reshape, slice, concat, softmaxFused, ropeFused, sqrt, sub, sum, tanh } from "./ops.js";
 import { Tensor } from "./tensor.js";
 
 /** Softmax over the last axis. */
@@ -68,6 +68,11 @@ export function rotateHalf(x: Tensor): Tensor {
 
 /** RoPE in the rotate-half layout: x·cos + rotateHalf(x)·sin, with cos/sin tables [T, d_head]. */
 export function rope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  return ropeFused(x, cos, sin);
+}
+
+/** RoPE composed from primitives (the fused op's reference). */
+export function ropeComposed(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   return add(mul(x, cos), mul(rotateHalf(x), sin));
 }
 

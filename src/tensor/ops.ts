@@ -420,6 +420,48 @@ export function maskedFill(x: Tensor, keep: Uint8Array, keepShape: Shape, value:
 // Each equals a composition in functional.ts (the tested reference) but runs as one kernel,
 // forward and backward, without intermediate tensors.
 
+/**
+ * RoPE in the rotate-half layout, x·cos + rotateHalf(x)·sin, for x [..., T, d] and constant tables
+ * cos, sin [T, d]. In float32 each product is rounded before the sum, as the composition does, so
+ * values and gradients are the composition's bits.
+ */
+export function ropeFused(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  const d = x.shape[x.rank - 1]!, T = x.rank >= 2 ? x.shape[x.rank - 2]! : 1, half = d / 2;
+  if (x.rank < 2 || cos.rank !== 2 || cos.shape[0] !== T || cos.shape[1] !== d || !sameShape(cos.shape, sin.shape) || d % 2 !== 0) {
+    throw new Error(`rope: x ${formatShape(x.shape)} needs cos and sin [${T}, ${d}] with an even last axis, got ${formatShape(cos.shape)} and ${formatShape(sin.shape)}`);
+  }
+  if (cos.requiresGrad || sin.requiresGrad) throw new Error("rope: the cos and sin tables are constants (no gradient flows to them)");
+  const dtype = outDtype(x, cos), f32 = dtype === "f32";
+  const round = f32 ? Math.fround : (v: number): number => v;
+  const c = cos.data, sn = sin.data, plane = T * d;
+  // out[i] = x[i]·c[i] + r[i]·s[i] with r = [−x₂, x₁]; each product rounded to the dtype first
+  // (a sum of two float32s in float64, rounded once on the store, is the float32 sum)
+  const out = allocate(dtype, x.size), xd = x.data;
+  for (let base = 0; base < out.length; base += plane) {
+    for (let t = 0; t < T; t++) {
+      const row = base + t * d, tab = t * d;
+      for (let i = 0; i < half; i++) {
+        out[row + i] = round(xd[row + i]! * c[tab + i]!) - round(xd[row + i + half]! * sn[tab + i]!);
+        out[row + i + half] = round(xd[row + i + half]! * c[tab + i + half]!) + round(xd[row + i]! * sn[tab + i + half]!);
+      }
+    }
+  }
+  return result(out, x.shape, "rope", [x], (g) => {
+    // the transpose: gx[i] = g[i]·c[i] + g[i+½]·s[i+½] (first half), g[i]·c[i] − g[i−½]·s[i−½] (second)
+    const gx = allocate(dtype, x.size);
+    for (let base = 0; base < gx.length; base += plane) {
+      for (let t = 0; t < T; t++) {
+        const row = base + t * d, tab = t * d;
+        for (let i = 0; i < half; i++) {
+          gx[row + i] = round(g.data[row + i]! * c[tab + i]!) + round(g.data[row + i + half]! * sn[tab + i + half]!);
+          gx[row + i + half] = round(g.data[row + i + half]! * c[tab + i + half]!) - round(g.data[row + i]! * sn[tab + i]!);
+        }
+      }
+    }
+    return [new Tensor(gx, x.shape)];
+  });
+}
+
 /** LayerNorm over the last axis: (x − μ)/√(σ² + eps)·w + b, biased variance. */
 export function layerNormFused(x: Tensor, w: Tensor, b: Tensor, eps: number): Tensor {
   const width = x.shape[x.rank - 1]!;

@@ -103,6 +103,22 @@ describe("fused ops equal their compositions (values and gradients)", () => {
     ["gelu", ([x]) => F.gelu(x!), ([x]) => F.geluComposed(x!), [[5, 6]]],
     ["geluTanh", ([x]) => F.geluTanh(x!), ([x]) => F.geluTanhComposed(x!), [[5, 6]]],
   ];
+  it("rope: the same bits as its composition in float32 (values and gradients), and in float64", () => {
+    for (const dtype of ["f32", "f64"] as const) {
+      const x = ops.tensor(randn([2, 3, 5, 8], rng, 1.5).data, [2, 3, 5, 8], dtype);
+      const cos = ops.tensor(randn([5, 8], rng).data, [5, 8], dtype), sin = ops.tensor(randn([5, 8], rng).data, [5, 8], dtype);
+      x.requiresGrad = true;
+      const g = ops.tensor(randn([2, 3, 5, 8], rng).data, [2, 3, 5, 8], dtype);
+      const run = (f: typeof F.rope): [number[], number[]] => {
+        x.grad = null;
+        const y = f(x, cos, sin);
+        ops.sum(ops.mul(y, g)).backward();
+        return [Array.from(y.data), Array.from(x.grad!.data)];
+      };
+      expect(run(F.rope)).toEqual(run(F.ropeComposed));
+    }
+    expect(() => F.rope(randn([2, 4, 8], rng), randn([3, 8], rng), randn([3, 8], rng))).toThrow(/needs cos and sin \[4, 8\]/);
+  });
   for (const [name, fused, composed, shapes] of pairs) {
     it(name, () => {
       const inputs = shapes.map((s) => randn(s, rng, 1.5));
