@@ -78,3 +78,5 @@ export { saveCheckpoint, loadCheckpoint, CheckpointError } from "./io/checkpoint
 export type { LoadedCheckpoint } from "./io/checkpoint.js";
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, MAX_HEADER_BYTES } from "./io/safetensors.js";
 export type { SafetensorsFile, NamedArray } from "./io/safetensors.js";
+export { exportOnnx } from "./io/onnx.js";
+export type { OnnxExportOptions } from "./io/onnx.js";

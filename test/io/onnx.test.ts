@@ -86,4 +86,12 @@ describe("ONNX export", () => {
     const model = new MiniGPT(LOCKED);
     await expect(runOnnxCached(exportOnnx(model, { kvCache: true }), model, [Array.from({ length: 33 }, () => 1)], [32, 1])).rejects.toThrow();
   });
+  it("is part of the package's entry, as the README's library section uses it", async () => {
+    const entry = await import("../../src/index.js");
+    const model = new entry.MiniGPT({ ...LOCKED, n_layers: 1 });
+    const bytes = entry.exportOnnx(model, { kvCache: true });
+    const session = await ort.InferenceSession.create(bytes);
+    expect(session.inputNames).toEqual(["input_ids", "past_key_values.0.key", "past_key_values.0.value"]);
+    expect(session.outputNames).toEqual(["logits", "present.0.key", "present.0.value"]);
+  });
 });
