@@ -1,6 +1,8 @@
 // The primitive ops: each forward beside its backward. Everything else
 // (softmax, LayerNorm, GELU, RoPE, cross-entropy) is composed from these in
-// functional.ts and needs no gradient code of its own.
+// functional.ts and needs no gradient code of its own; the fused row ops at the
+// end run softmax, LayerNorm, GELU and RoPE in one pass each, tested against those
+// compositions.
 
 import { kernels, type BinaryOp, type Data, type UnaryOp } from "./kernels.js";
 import { broadcastShapes, broadcastStrides, formatShape, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from "./shape.js";
