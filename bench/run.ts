@@ -72,11 +72,20 @@ async function ortCachedDecoder(model: MiniGPT, threads = 1): Promise<(prompt: n
   };
 }
 
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+
+/** Milliseconds one call of fn takes. */
+function timed(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
 /**
- * Per-token decode time, ours and the peer's, each the median of `reps` runs taken in turns (so
- * both see the same moments of this shared machine): prefill untimed, then the steps timed.
+ * Ours and the peer, each timed `reps` times in turns (so both see the same moments of this
+ * shared machine) after one untimed run each; the medians of what the two functions return.
  */
-async function decodeMedians(reps: number, ours: () => number, peer: () => Promise<number>): Promise<[number, number]> {
+async function inTurns(reps: number, ours: () => number, peer: () => number | Promise<number>): Promise<[number, number]> {
   ours();
   await peer();
   const a: number[] = [], b: number[] = [];
@@ -84,7 +93,6 @@ async function decodeMedians(reps: number, ours: () => number, peer: () => Promi
     a.push(ours());
     b.push(await peer());
   }
-  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   return [median(a), median(b)];
 }
 
@@ -114,7 +122,7 @@ async function measureAsync(fn: () => Promise<unknown>, batches = 7): Promise<nu
     for (let i = 0; i < per; i++) await fn();
     samples.push((performance.now() - s) / per);
   }
-  return samples.sort((a, b) => a - b)[Math.floor(batches / 2)]!;
+  return median(samples);
 }
 
 async function forwardRows(label: string, model: MiniGPT, T: number, run: Awaited<ReturnType<typeof ortSession>>, big = false): Promise<void> {
@@ -189,7 +197,7 @@ log("… KV-cache decode, locked");
   const session = new InferenceSession(locked);
   const ortDecode = await ortCachedDecoder(locked);
   const next = Array.from({ length: steps }, (_, t) => (t + 1) % 60);
-  const [ours, peer] = await decodeMedians(51, () => {
+  const [ours, peer] = await inTurns(51, () => {
     session.forward([1]);
     const t0 = performance.now();
     for (const id of next) session.append([id]);
@@ -212,23 +220,11 @@ log("… training step, locked, batch 32 × 32");
   const ref = withKernels(jsKernels, () => measure(step, { batches: 5, batchMs: 400 }).ms);
   const what = "training step, locked, 32 × 32 tokens";
   rows.push({ what, ours: `${formatMs(ours)} (${formatRate((1024 / ours) * 1000, "tok/s")})`, peer: formatMs(ref), peerName: "our reference TypeScript kernels", ratio: ref / ours });
-  const timed = (fn: () => void): number => {
-    const t0 = performance.now();
-    fn();
-    return performance.now() - t0;
-  };
   for (const backend of ["wasm", "cpu"] as const) {
     await useTfBackend(backend);
     const peer = tfPeer(locked);
-    // a step each in turn (the same moments of this shared machine for both), medians
-    const rounds = backend === "wasm" ? 15 : 3, a: number[] = [], b: number[] = [];
-    peer.trainStep(ids, targets);
-    for (let r = 0; r < rounds; r++) {
-      a.push(timed(step));
-      b.push(timed(() => peer.trainStep(ids, targets)));
-    }
-    const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-    rows.push({ what, ours: formatMs(median(a)), peer: formatMs(median(b)), peerName: `TensorFlow.js ${backend} backend (Adam), steps taken in turns`, ratio: median(b) / median(a) });
+    const [a, b] = await inTurns(backend === "wasm" ? 15 : 3, () => timed(step), () => timed(() => peer.trainStep(ids, targets)));
+    rows.push({ what, ours: formatMs(a), peer: formatMs(b), peerName: `TensorFlow.js ${backend} backend (Adam), steps taken in turns`, ratio: b / a });
     peer.dispose();
   }
 }
@@ -310,7 +306,7 @@ let gpt2Prefill = NaN, gpt2Decode = NaN;
   const prompt = ids.slice(0, 64), next = ids.slice(64, 72);
   const gpt2OrtDecode = await ortCachedDecoder(gpt2);
   sampleRss();
-  const [perToken, peerDecode] = await decodeMedians(5, () => {
+  const [perToken, peerDecode] = await inTurns(5, () => {
     session.forward(prompt);
     const t0 = performance.now();
     for (const id of next) session.append([id]);
@@ -356,15 +352,10 @@ log("… GPT-2-small shape on TensorFlow.js, same weights (the cpu backend takes
     checkPeer(`TensorFlow.js ${backend} backend (GPT-2 shape)`, first.dataSync(), ours);
     first.dispose();
     const timing = { batches: 3, batchMs: 1, warmupMs: 1 };
-    const once = (fn: () => void): number => {
-      const t = performance.now();
-      fn();
-      return performance.now() - t;
-    };
     const prefill = backend === "cpu" ? firstMs : measure(() => peer.forward([ids]).dispose(), timing).ms;
     const tag = backend === "cpu" ? ", one call" : "";
     rows.push({ what: "GPT-2-small shape, prefill T = 128: InferenceSession", ours: formatMs(gpt2Prefill), peer: formatMs(prefill), peerName: `TensorFlow.js ${backend} backend${tag}`, ratio: prefill / gpt2Prefill });
-    const decode = backend === "cpu" ? once(() => peer.forward([ids.slice(0, 72)]).dispose()) : measure(() => peer.forward([ids.slice(0, 72)]).dispose(), timing).ms;
+    const decode = backend === "cpu" ? timed(() => peer.forward([ids.slice(0, 72)]).dispose()) : measure(() => peer.forward([ids.slice(0, 72)]).dispose(), timing).ms;
     rows.push({ what: "GPT-2-small shape, decode one token after 64–72: InferenceSession (KV cache)", ours: `${formatMs(gpt2Decode)}/token`, peer: `${formatMs(decode)}/token`, peerName: `TensorFlow.js ${backend} backend, recomputing 72 tokens (no cache)${tag}`, ratio: decode / gpt2Decode });
     peer.dispose();
   }
