@@ -6,6 +6,7 @@ export default defineConfig({
   resolve: { alias: { minigpt: fileURLToPath(new URL("./src/index.ts", import.meta.url)) } },
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["test/setup.ts"],
     testTimeout: 60_000,
   },
 });

@@ -1,7 +1,7 @@
 // The command line: dispatch, flag parsing (unknown flags are errors), and error reporting.
 
 import { parseArgs } from "node:util";
-import { createWasmKernels, setKernels, sharedMemorySupported, wasmSimdSupported } from "../tensor/index.js";
+import { createWasmKernels, relaxedSimdSupported, setKernelFlavour, setKernels, sharedMemorySupported, wasmSimdSupported } from "../tensor/index.js";
 import { attributeCommand } from "./attribute.js";
 import { bandwidthCommand } from "./bandwidth.js";
 import { causalityCommand } from "./causality.js";
@@ -37,8 +37,9 @@ function help(): string {
     "minigpt — a Mini-GPT you can understand down to the last parameter",
     "",
     "usage: minigpt <command> [flags]",
-    "  every command takes --json, --help, --kernels wasm|js and --threads N (wasm: threads for large",
-    "  matrix products; default: the cores, at most 4; results are the same bits for any N)",
+    "  every command takes --json, --help, --kernels wasm|wasm-strict|wasm-fma|js and --threads N",
+    "  (wasm: fused multiply-add where the engine has relaxed SIMD, else strict; wasm-strict gives the",
+    "  same bits on every machine; threads split large matrix products: the cores, at most 4, same bits)",
     "",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
@@ -47,14 +48,23 @@ function help(): string {
   ].join("\n");
 }
 
-/** The arithmetic backend: "wasm" (SIMD, the default where supported) or "js" (the reference kernels). */
+/**
+ * The arithmetic backend: "wasm" (SIMD, the default: the fma flavour where relaxed SIMD runs, else
+ * strict), "wasm-fma", "wasm-strict" (bit-exact on every machine: reproduces the shipped model)
+ * or "js" (the reference kernels).
+ */
 function selectKernels(name: string, threadsFlag: string | undefined): void {
   const threads = threadsFlag === undefined ? defaultThreads() : Number(threadsFlag);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new UsageError(`--threads ${threadsFlag}: expected a whole number from 1 to 64`);
   setThreads(threads);
   if (name === "js") return setKernels(null);
-  if (name !== "wasm") throw new UsageError(`--kernels ${name}: expected wasm or js`);
-  if (!wasmSimdSupported()) return setKernels(null);
+  if (name !== "wasm" && name !== "wasm-strict" && name !== "wasm-fma") throw new UsageError(`--kernels ${name}: expected wasm, wasm-strict, wasm-fma or js`);
+  if (!wasmSimdSupported()) {
+    if (name !== "wasm") throw new UsageError(`--kernels ${name}: this engine has no WebAssembly SIMD`);
+    return setKernels(null);
+  }
+  if (name === "wasm-fma" && !relaxedSimdSupported()) throw new UsageError("--kernels wasm-fma: this engine has no relaxed SIMD (run through bin/minigpt, or Node ≥ 22)");
+  setKernelFlavour(name === "wasm-strict" ? "strict" : name === "wasm-fma" ? "fma" : null);
   const helpers = sharedMemorySupported() ? threads - 1 : 0;
   setKernels(createWasmKernels(helpers > 0 ? { helpers, spawn: spawnNodeHelper() } : {}));
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { saveCheckpoint } from "../io/checkpoint.js";
 import { decodeSafetensors } from "../io/safetensors.js";
+import { arithmetic } from "../tensor/index.js";
 import { CONFIG_KEYS } from "../model/config.js";
 import { MiniGPT } from "../model/minigpt.js";
 import { validationSet } from "../train/corpus.js";
@@ -183,6 +184,10 @@ function resume(dir: string, requested: TrainConfig | null, values: Readonly<Rec
   if (askedSnapshots !== undefined && snapshotSteps(shotSteps.at(-1) ?? 0, askedSnapshots).join() !== shotSteps.join() && !(askedSnapshots === 0 && shotSteps.length === 0)) {
     throw new UsageError(`${displayPath(dir)} already holds a run with ${shotSteps.length} snapshots; resume it without --snapshots, or choose another --run`);
   }
+  const recorded = metadata["kernels"], now = arithmetic();
+  if (recorded !== undefined && recorded !== now && values["kernels"] === undefined && process.env["MINIGPT_KERNELS"] === undefined) {
+    throw new UsageError(`${displayPath(dir)} was trained with the ${recorded} kernels and would resume with ${now}, whose last bits differ: pass --kernels ${recorded} to continue it exactly (or --kernels ${now} to continue with the other arithmetic)`);
+  }
   const trainer = Trainer.restore(bytes, readBytes(join(dir, optimizerName), "optimizer state"), displayPath(ckpt), (tc, model) => streamFor(task, tc, model));
   if (str(values, "config") !== undefined) {
     const asked = readConfig(str(values, "config"));
@@ -232,6 +237,7 @@ function exportedInduction(trainer: Trainer, records: readonly MetricsRecord[], 
     format: "minigpt",
     task: "induction",
     step: String(trainer.step),
+    kernels: arithmetic(),
     train_config: JSON.stringify(trainer.config),
     induction_metrics: JSON.stringify(records.filter((r) => r.kind === "induction").map((r) => ({ ...r, elapsed_s: undefined }))),
     phase_change: JSON.stringify({ loss: phase.loss, score: phase.score }),
@@ -279,6 +285,7 @@ function exportedModel(trainer: Trainer, e: Evaluation): Uint8Array {
   return saveCheckpoint(trainer.model, {
     format: "minigpt",
     step: String(trainer.step),
+    kernels: arithmetic(),
     train_config: JSON.stringify(trainer.config),
     validation: JSON.stringify({ sequences: FINAL_EVAL_SEQUENCES, loss: e.loss, agreement: e.agreement, en: e.en, es: e.es, held_out: e.heldOut }),
   });

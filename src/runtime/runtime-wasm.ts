@@ -4,7 +4,7 @@
 // RMSNorm, ReLU/SiLU and the gate product are plain loops over that memory for now.
 
 import { createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "../tensor/threads.js";
-import { Arena, instantiateKernels } from "../tensor/wasm-module.js";
+import { Arena, instantiateKernels, kernelFlavour, type KernelFlavour } from "../tensor/wasm-module.js";
 import { jsOps } from "./runtime-js.js";
 import { pad16, type Packed, type Runtime } from "./runtime.js";
 
@@ -12,18 +12,20 @@ export interface WasmRuntimeOptions {
   /** Extra threads for the large products (default 0), each started by `spawn`; the same bits for any count. */
   readonly helpers?: number;
   readonly spawn?: SpawnHelper;
+  /** strict or fma (default: `kernelFlavour()`). */
+  readonly flavour?: KernelFlavour;
 }
 
-export function createWasmRuntime({ helpers = 0, spawn }: WasmRuntimeOptions = {}): Runtime {
+export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour() }: WasmRuntimeOptions = {}): Runtime {
   if (helpers > 0 && spawn === undefined) throw new Error("the WebAssembly runtime: helpers need a spawn function");
-  const k = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined);
+  const k = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined, flavour);
   const arena = new Arena(k.memory);
   const pool = helpers > 0 ? new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * helpers) * 4, helpers, spawn!) : null;
   const F = 4;
   // The loops the SIMD module does not have yet run over the same memory, from the reference.
   const loops = jsOps(() => arena.heap);
   return {
-    name: helpers > 0 ? `wasm, ${helpers + 1} threads` : "wasm",
+    name: helpers > 0 ? `wasm (${k.flavour}), ${helpers + 1} threads` : `wasm (${k.flavour})`,
     get heap() {
       return arena.heap;
     },

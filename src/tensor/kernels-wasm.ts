@@ -6,7 +6,7 @@
 import { jsKernels } from "./kernels-js.js";
 import type { Data, Kernels } from "./kernels.js";
 import { createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "./threads.js";
-import { Arena, instantiateKernels } from "./wasm-module.js";
+import { Arena, instantiateKernels, kernelFlavour, type KernelFlavour } from "./wasm-module.js";
 
 /** Below this many multiply-adds a product stays in JS: the copy in and out costs more than SIMD saves. */
 const MIN_WORK = 16 * 16 * 16;
@@ -19,11 +19,13 @@ export interface WasmKernelOptions {
   /** Extra threads for large matrix products (default 0), each started by `spawn`. */
   readonly helpers?: number;
   readonly spawn?: SpawnHelper;
+  /** strict or fma (default: `kernelFlavour()`, fma where the engine has relaxed SIMD). */
+  readonly flavour?: KernelFlavour;
 }
 
-export function createWasmKernels({ helpers = 0, spawn }: WasmKernelOptions = {}): Kernels {
+export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour() }: WasmKernelOptions = {}): Kernels {
   if (helpers > 0 && spawn === undefined) throw new Error("createWasmKernels: helpers need a spawn function");
-  const w = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined);
+  const w = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined, flavour);
   const arena = new Arena(w.memory);
   const pool = helpers > 0 ? new GemmPool(w, arena.alloc((HELPER_SLOT / 4) * helpers) * 4, helpers, spawn!) : null;
   // Inside withFrozenOperands: B operands packed once, kept at the bottom of the arena, by array and view.
@@ -164,7 +166,7 @@ export function createWasmKernels({ helpers = 0, spawn }: WasmKernelOptions = {}
   }
 
   return {
-    ...jsKernels, name: pool === null ? "wasm-simd" : `wasm-simd, ${pool.threads} threads`,
+    ...jsKernels, flavour: w.flavour, name: pool === null ? `wasm-simd (${w.flavour})` : `wasm-simd (${w.flavour}), ${pool.threads} threads`,
     matmul, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands,
   };
 }

@@ -12,6 +12,8 @@ export type ReduceOp = "sum" | "max";
 
 export interface Kernels {
   readonly name: string;
+  /** WebAssembly backends: strict (mul, then add) or fma (fused multiply-add); see wasm-module.ts. */
+  readonly flavour?: "strict" | "fma";
   /**
    * C[m, n] = Σ_k op(A)[m, k] · op(B)[k, n], added to C when `accumulate`.
    * A is stored [m, k] (or [k, m] when transA); B is [k, n] (or [n, k] when transB).
@@ -66,6 +68,15 @@ export function kernels(): Kernels {
 export function registerReferenceKernels(k: Kernels): void {
   fallback = k;
   if (active === null) active = k;
+}
+
+/**
+ * The arithmetic in use, as recorded in checkpoints written by training: "js", "wasm-strict" or
+ * "wasm-fma". Two runs with the same arithmetic (and seeds) give the same bits.
+ */
+export function arithmetic(): string {
+  const k = kernels();
+  return k.flavour === undefined ? k.name : `wasm-${k.flavour}`;
 }
 
 /** Swap in another backend (or `null` to go back to the reference kernels). */

@@ -8,7 +8,7 @@
 // main thread: there, use one thread. How a helper is started is the host's business (Node:
 // worker_threads; browser: a Web Worker); both run `serveGemm` with the `HelperInit` given.
 
-import { instantiateKernels, type WasmKernels } from "./wasm-module.js";
+import { instantiateKernels, type KernelFlavour, type WasmKernels } from "./wasm-module.js";
 
 /** What a helper thread needs: the shared memory, where its control slot is, and its number. */
 export interface HelperInit {
@@ -16,6 +16,8 @@ export interface HelperInit {
   /** Byte offset of the control block (HELPER_SLOT bytes per helper). */
   readonly control: number;
   readonly index: number;
+  /** The caller's kernel flavour: every share of one product must be computed alike. */
+  readonly flavour: KernelFlavour;
 }
 
 /** Starts a helper thread that calls `serveGemm(init)`. */
@@ -47,8 +49,8 @@ export function createSharedMemory(initialPages = 256): WebAssembly.Memory {
 }
 
 /** The helper's side: wait for a share, compute it, say so; forever. */
-export function serveGemm({ memory, control, index }: HelperInit): never {
-  const k = instantiateKernels(memory);
+export function serveGemm({ memory, control, index, flavour }: HelperInit): never {
+  const k = instantiateKernels(memory, flavour);
   const slot = control / 4 + index * SLOT_INTS;
   let seen = 0;
   for (;;) {
@@ -78,7 +80,7 @@ export class GemmPool {
    * @param minWork products of fewer multiply-adds (m·k·n16) stay on the calling thread
    */
   constructor(private readonly kernels: WasmKernels, private readonly control: number, readonly helpers: number, spawn: SpawnHelper, private readonly minWork = MIN_PARALLEL_WORK) {
-    for (let index = 0; index < helpers; index++) spawn({ memory: kernels.memory, control, index });
+    for (let index = 0; index < helpers; index++) spawn({ memory: kernels.memory, control, index, flavour: kernels.flavour });
   }
 
   get threads(): number {

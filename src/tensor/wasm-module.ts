@@ -2,11 +2,20 @@
 // shared one, and a bump allocator over its memory. The seam backend (kernels-wasm.ts), the
 // thread pool (threads.ts) and the inference session build on this.
 
-import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from "./wasm/kernels-binary.js";
+import { KERNELS_FMA_SHARED_WASM_BASE64, KERNELS_FMA_WASM_BASE64, KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from "./wasm/kernels-binary.js";
+
+/**
+ * The two builds of the one kernel source. "strict": every multiply-add is f32x4.mul then
+ * f32x4.add — the same bits on every machine (the shipped model was trained with it). "fma":
+ * each is one f32x4.relaxed_madd, fused where the hardware has FMA (~1.65× the multiply-adds per
+ * cycle here) — deterministic on one machine, but the last bits may differ between machines.
+ */
+export type KernelFlavour = "strict" | "fma";
 
 /** The module's exports; every pointer is a byte offset into `memory`. Address 0 means "absent". */
 export interface WasmKernels {
   readonly memory: WebAssembly.Memory;
+  readonly flavour: KernelFlavour;
   /** C[m, j0:j1] (+= when acc) A[m, k] (rows lda bytes apart) · packed B; C rows are n16 floats. */
   gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number, j0: number, j1: number): void;
   /** Pack B [k, n] (or [n, k] when trans = 1) into 16-column panels, zero-padded to n16. */
@@ -43,26 +52,61 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-let compiled: WebAssembly.Module | null = null;
-let compiledShared: WebAssembly.Module | null = null;
+/** A module using f32x4.relaxed_madd: whether it validates says whether relaxed SIMD is on. */
+const RELAXED_PROBE = "AGFzbQEAAAABCAFgA3t7ewF7AwIBAAcFAQFmAAAKDQELACAAIAEgAv2FAgs=";
+
+/**
+ * Whether this engine runs relaxed SIMD (Chromium ≥ 114, Node ≥ 22; Node 20 with
+ * --experimental-wasm-relaxed-simd, which `bin/minigpt` turns on).
+ */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(decodeBase64(RELAXED_PROBE));
+  } catch {
+    return false;
+  }
+}
+
+let flavour: KernelFlavour | null = null;
+
+/** The flavour new kernel instances get: the one set, else fma where relaxed SIMD runs, else strict. */
+export function kernelFlavour(): KernelFlavour {
+  return flavour ?? (relaxedSimdSupported() ? "fma" : "strict");
+}
+
+/** Choose the flavour of kernel instances made from now on (`null`: back to the detected default). */
+export function setKernelFlavour(f: KernelFlavour | null): void {
+  if (f === "fma" && !relaxedSimdSupported()) throw new Error("the fma kernels need relaxed SIMD, which this engine does not run (Node 20: --experimental-wasm-relaxed-simd)");
+  flavour = f;
+}
+
+const compiled = new Map<string, WebAssembly.Module>();
+
+function moduleFor(f: KernelFlavour, shared: boolean): WebAssembly.Module {
+  const key = `${f}/${shared}`;
+  let m = compiled.get(key);
+  if (m === undefined) {
+    const base64 = f === "fma" ? (shared ? KERNELS_FMA_SHARED_WASM_BASE64 : KERNELS_FMA_WASM_BASE64) : shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_WASM_BASE64;
+    m = new WebAssembly.Module(decodeBase64(base64));
+    compiled.set(key, m);
+  }
+  return m;
+}
 
 /**
  * A fresh instance of the kernels: with its own memory, or on a given shared memory (created
  * with `shared: true`, maximum 65536 pages) that several instances — one per thread — work in.
+ * The flavour defaults to `kernelFlavour()`; threads working together must use the same one.
  */
-export function instantiateKernels(sharedMemory?: WebAssembly.Memory): WasmKernels {
-  let instance: WebAssembly.Instance;
-  if (sharedMemory === undefined) {
-    compiled ??= new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
-    instance = new WebAssembly.Instance(compiled, {});
-  } else {
-    compiledShared ??= new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
-    instance = new WebAssembly.Instance(compiledShared, { env: { memory: sharedMemory } });
-  }
+export function instantiateKernels(sharedMemory?: WebAssembly.Memory, f: KernelFlavour = kernelFlavour()): WasmKernels {
+  const instance = sharedMemory === undefined
+    ? new WebAssembly.Instance(moduleFor(f, false), {})
+    : new WebAssembly.Instance(moduleFor(f, true), { env: { memory: sharedMemory } });
   const e = instance.exports;
   const fn = <F>(name: string): F => e[name] as F;
   return {
     memory: sharedMemory ?? (e["memory"] as WebAssembly.Memory),
+    flavour: f,
     gemm: fn("gemm"), packB: fn("pack_b"), transpose: fn("transpose"),
     gelu: fn("gelu"), geluBackward: fn("gelu_backward"),
     layerNorm: fn("layer_norm"), layerNormBackward: fn("layer_norm_backward"),

@@ -6,7 +6,7 @@ import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import { AdamW, isDecayed } from "../nn/adamw.js";
-import { F, ops, type RngState } from "../tensor/index.js";
+import { arithmetic, F, ops, type RngState } from "../tensor/index.js";
 import { TrainingStream, type Example } from "./corpus.js";
 import { makeBatch } from "./evaluate.js";
 import { learningRate } from "./schedule.js";
@@ -102,6 +102,7 @@ export class Trainer {
         ...metadata,
         format: "minigpt",
         step: String(this.step),
+        kernels: arithmetic(),
         train_config: JSON.stringify(this.config),
         train_state: JSON.stringify(state),
       }),

@@ -80,6 +80,23 @@ describe("minigpt train", () => {
     expect(r.stderr).toMatch(/already holds a run/);
   });
 
+  it("records its arithmetic; resuming with other kernels is refused unless asked, and strict runs repeat bit for bit", () => {
+    const short = [...flags.slice(0, 2), "--steps", "20", "--batch-size", "4", "--eval-every", "10", "--eval-sequences", "8", "--checkpoint-every", "10", "--log-every", "10"];
+    const strictA = run("train", "--run", "strict-a", ...short, "--kernels", "wasm-strict", "--export", "strict-a.safetensors");
+    const strictB = run("train", "--run", "strict-b", ...short, "--kernels", "wasm-strict", "--export", "strict-b.safetensors");
+    const fma = run("train", "--run", "fma", ...short, "--export", "fma.safetensors");
+    expect([strictA.code, strictB.code, fma.code]).toEqual([0, 0, 0]);
+    const file = (name: string): Buffer => readFileSync(join(tmp, name));
+    const kernelsOf = (name: string): unknown => (JSON.parse(file(name).subarray(8, 8 + Number(file(name).readBigUInt64LE(0))).toString()) as { __metadata__: Record<string, string> }).__metadata__["kernels"];
+    expect([kernelsOf("strict-a.safetensors"), kernelsOf("fma.safetensors"), kernelsOf("fma/checkpoint.safetensors")]).toEqual(["wasm-strict", "wasm-fma", "wasm-fma"]);
+    expect(file("strict-a.safetensors").equals(file("strict-b.safetensors"))).toBe(true);
+    expect(file("strict-a.safetensors").equals(file("fma.safetensors"))).toBe(false);
+    const refused = run("train", "--run", "strict-a");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/trained with the wasm-strict kernels and would resume with wasm-fma.*pass --kernels wasm-strict/);
+    expect(run("train", "--run", "strict-a", "--kernels", "wasm-strict").stdout).toMatch(/resuming strict-a at step 20 of 20/);
+  });
+
   it("bad training values are refused before anything runs", () => {
     expect(run("train", "--run", "bad", "--lr=-3").stderr).toMatch(/lr = -3 is not allowed; expected a positive number/);
     expect(run("train", "--run", "bad", "--steps", "many").stderr).toMatch(/--steps many: expected a number/);

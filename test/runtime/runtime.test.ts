@@ -2,12 +2,12 @@
 // reference on random data (odd widths, GQA, partial rotary, a cache offset), and whole sessions
 // on the reference runtime against the tensor forward.
 
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { InferenceSession } from "../../src/model/inference.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { createJsRuntime, createWasmRuntime, type Runtime } from "../../src/runtime/index.js";
-import { noGrad, Rng } from "../../src/tensor/index.js";
+import { noGrad, Rng, type KernelFlavour } from "../../src/tensor/index.js";
 import { relativeError } from "../helpers.js";
 import { describeConfig, randomConfig, randomIds } from "../random-configs.js";
 
@@ -16,7 +16,7 @@ const rand = (n: number, scale = 1): Float32Array => Float32Array.from({ length:
 
 /** Run `op` on both runtimes over the same inputs; return both results read from `out` (n floats). */
 function both(inputs: Float32Array[], n: number, op: (rt: Runtime, at: number[], out: number) => void): [Float32Array, Float32Array] {
-  const results = [createJsRuntime(), createWasmRuntime()].map((rt) => {
+  const results = [createJsRuntime(), createWasmRuntime({ flavour })].map((rt) => {
     const at = inputs.map((x) => rt.put(x));
     const out = rt.alloc(n);
     rt.heap.fill(0, out, out + n);
@@ -26,76 +26,80 @@ function both(inputs: Float32Array[], n: number, op: (rt: Runtime, at: number[],
   return [results[0]!, results[1]!];
 }
 
-describe("the runtime seam: WebAssembly against the TypeScript reference", () => {
-  it("gemm on packed B, every shape remainder, B transposed or not", () => {
-    for (const [m, k, n] of [[1, 1, 1], [3, 17, 33], [8, 64, 64], [5, 300, 20], [2, 7, 50]] as const) {
-      for (const transposed of [false, true]) {
-        const A = rand(m * k), B = rand(k * n);
-        const [js, wasm] = both([A], m * Math.ceil(n / 16) * 16, (rt, [a], c) => rt.gemm(a!, k, rt.pack(B, k, n, transposed), c, m));
-        expect(relativeError(wasm, js), `${m}×${k}·${k}×${n}`).toBeLessThan(1e-5);
-        // and the reference is the product itself
-        const row0 = Array.from({ length: n }, (_, j) => {
-          let s = 0;
-          for (let p = 0; p < k; p++) s += A[p]! * (transposed ? B[j * k + p]! : B[p * n + j]!);
-          return s;
-        });
-        expect(relativeError(js.subarray(0, n), row0)).toBeLessThan(1e-5);
+let flavour: KernelFlavour = "strict";
+for (const f of ["strict", "fma"] as const) {
+  describe(`the runtime seam: WebAssembly (${f}) against the TypeScript reference`, () => {
+    beforeAll(() => void (flavour = f));
+    it("gemm on packed B, every shape remainder, B transposed or not", () => {
+      for (const [m, k, n] of [[1, 1, 1], [3, 17, 33], [8, 64, 64], [5, 300, 20], [2, 7, 50]] as const) {
+        for (const transposed of [false, true]) {
+          const A = rand(m * k), B = rand(k * n);
+          const [js, wasm] = both([A], m * Math.ceil(n / 16) * 16, (rt, [a], c) => rt.gemm(a!, k, rt.pack(B, k, n, transposed), c, m));
+          expect(relativeError(wasm, js), `${m}×${k}·${k}×${n}`).toBeLessThan(1e-5);
+          // and the reference is the product itself
+          const row0 = Array.from({ length: n }, (_, j) => {
+            let s = 0;
+            for (let p = 0; p < k; p++) s += A[p]! * (transposed ? B[j * k + p]! : B[p * n + j]!);
+            return s;
+          });
+          expect(relativeError(js.subarray(0, n), row0)).toBeLessThan(1e-5);
+        }
       }
-    }
+    });
+    it("LayerNorm and RMSNorm, odd widths", () => {
+      for (const width of [1, 3, 8, 37]) {
+        const x = rand(4 * width, 3), w = rand(width), b = rand(width);
+        const [jl, wl] = both([x, w, b], 4 * width, (rt, [xa, wa, ba], out) => rt.layerNorm(xa!, out, wa!, ba!, 4, width, 1e-5));
+        expect(relativeError(wl, jl), `layerNorm ${width}`).toBeLessThan(1e-5);
+        const [jr, wr] = both([x, w], 4 * width, (rt, [xa, wa], out) => rt.rmsNorm(xa!, out, wa!, 4, width, 1e-6));
+        expect(relativeError(wr, jr), `rmsNorm ${width}`).toBeLessThan(1e-5);
+      }
+    });
+    it("activations in place, act(0) = 0", () => {
+      for (const act of ["gelu", "gelu_tanh", "relu", "silu"] as const) {
+        const x = rand(37, 4);
+        x[5] = 0;
+        const [js, wasm] = both([x], 37, (rt, [a], out) => {
+          rt.heap.copyWithin(out, a!, a! + 37);
+          rt.activate(out, 37, act);
+        });
+        expect(relativeError(wasm, js), act).toBeLessThan(2e-6);
+        expect(js[5]).toBe(0);
+      }
+    });
+    it("causal attention with grouped key/value heads, from a cache offset", () => {
+      for (const [H, Hkv, dh, T0, tq] of [[4, 4, 16, 0, 5], [4, 2, 8, 3, 2], [6, 3, 5, 0, 7], [2, 1, 36, 6, 1]] as const) {
+        const D = H * dh, width = D + 2 * Hkv * dh, ld = Math.ceil(width / 16) * 16, rows = T0 + tq;
+        const qkv = rand(rows * ld);
+        const [js, wasm] = both([qkv], tq * D, (rt, [q], z) => rt.attention(q!, ld, z, D, tq, T0, H, Hkv, dh, 1 / Math.sqrt(dh)));
+        expect(relativeError(wasm, js), `H ${H} kv ${Hkv} dh ${dh}`).toBeLessThan(1e-5);
+      }
+    });
+    it("RoPE on all or the first dims of each head, at an offset", () => {
+      for (const [dh, rd] of [[16, 16], [16, 4], [6, 2]] as const) {
+        const rows = 3, blocks = 5, ld = blocks * dh + 3, P = 10;
+        const x = rand(rows * ld), cos = rand(P * rd), sin = rand(P * rd);
+        const [js, wasm] = both([x, cos, sin], rows * ld, (rt, [xa, ca, sa], out) => {
+          rt.heap.copyWithin(out, xa!, xa! + rows * ld);
+          rt.rope(out, ld, rows, blocks, dh, rd, ca!, sa!, 4);
+        });
+        expect(relativeError(wasm, js), `dh ${dh} rd ${rd}`).toBeLessThan(1e-6);
+        expect(Array.from(js.subarray(rd, dh))).toEqual(Array.from(x.subarray(rd, dh))); // dims past rd untouched
+      }
+    });
+    it("row adds with a source, a bias, or both", () => {
+      const dst = rand(3 * 20), src = rand(3 * 24), bias = rand(20);
+      for (const [useSrc, useBias] of [[true, true], [true, false], [false, true]] as const) {
+        const [js, wasm] = both([dst, src, bias], 3 * 20, (rt, [d, s, b], out) => {
+          rt.heap.copyWithin(out, d!, d! + 60);
+          rt.addRows(out, 20, useSrc ? s! : 0, 24, useBias ? b! : 0, 3, 20);
+        });
+        expect(relativeError(wasm, js)).toBeLessThan(1e-6);
+        expect(js[0]).toBeCloseTo(dst[0]! + (useSrc ? src[0]! : 0) + (useBias ? bias[0]! : 0), 5);
+      }
+    });
   });
-  it("LayerNorm and RMSNorm, odd widths", () => {
-    for (const width of [1, 3, 8, 37]) {
-      const x = rand(4 * width, 3), w = rand(width), b = rand(width);
-      const [jl, wl] = both([x, w, b], 4 * width, (rt, [xa, wa, ba], out) => rt.layerNorm(xa!, out, wa!, ba!, 4, width, 1e-5));
-      expect(relativeError(wl, jl), `layerNorm ${width}`).toBeLessThan(1e-5);
-      const [jr, wr] = both([x, w], 4 * width, (rt, [xa, wa], out) => rt.rmsNorm(xa!, out, wa!, 4, width, 1e-6));
-      expect(relativeError(wr, jr), `rmsNorm ${width}`).toBeLessThan(1e-5);
-    }
-  });
-  it("activations in place, act(0) = 0", () => {
-    for (const act of ["gelu", "gelu_tanh", "relu", "silu"] as const) {
-      const x = rand(37, 4);
-      x[5] = 0;
-      const [js, wasm] = both([x], 37, (rt, [a], out) => {
-        rt.heap.copyWithin(out, a!, a! + 37);
-        rt.activate(out, 37, act);
-      });
-      expect(relativeError(wasm, js), act).toBeLessThan(2e-6);
-      expect(js[5]).toBe(0);
-    }
-  });
-  it("causal attention with grouped key/value heads, from a cache offset", () => {
-    for (const [H, Hkv, dh, T0, tq] of [[4, 4, 16, 0, 5], [4, 2, 8, 3, 2], [6, 3, 5, 0, 7], [2, 1, 36, 6, 1]] as const) {
-      const D = H * dh, width = D + 2 * Hkv * dh, ld = Math.ceil(width / 16) * 16, rows = T0 + tq;
-      const qkv = rand(rows * ld);
-      const [js, wasm] = both([qkv], tq * D, (rt, [q], z) => rt.attention(q!, ld, z, D, tq, T0, H, Hkv, dh, 1 / Math.sqrt(dh)));
-      expect(relativeError(wasm, js), `H ${H} kv ${Hkv} dh ${dh}`).toBeLessThan(1e-5);
-    }
-  });
-  it("RoPE on all or the first dims of each head, at an offset", () => {
-    for (const [dh, rd] of [[16, 16], [16, 4], [6, 2]] as const) {
-      const rows = 3, blocks = 5, ld = blocks * dh + 3, P = 10;
-      const x = rand(rows * ld), cos = rand(P * rd), sin = rand(P * rd);
-      const [js, wasm] = both([x, cos, sin], rows * ld, (rt, [xa, ca, sa], out) => {
-        rt.heap.copyWithin(out, xa!, xa! + rows * ld);
-        rt.rope(out, ld, rows, blocks, dh, rd, ca!, sa!, 4);
-      });
-      expect(relativeError(wasm, js), `dh ${dh} rd ${rd}`).toBeLessThan(1e-6);
-      expect(Array.from(js.subarray(rd, dh))).toEqual(Array.from(x.subarray(rd, dh))); // dims past rd untouched
-    }
-  });
-  it("row adds with a source, a bias, or both", () => {
-    const dst = rand(3 * 20), src = rand(3 * 24), bias = rand(20);
-    for (const [useSrc, useBias] of [[true, true], [true, false], [false, true]] as const) {
-      const [js, wasm] = both([dst, src, bias], 3 * 20, (rt, [d, s, b], out) => {
-        rt.heap.copyWithin(out, d!, d! + 60);
-        rt.addRows(out, 20, useSrc ? s! : 0, 24, useBias ? b! : 0, 3, 20);
-      });
-      expect(relativeError(wasm, js)).toBeLessThan(1e-6);
-      expect(js[0]).toBeCloseTo(dst[0]! + (useSrc ? src[0]! : 0) + (useBias ? bias[0]! : 0), 5);
-    }
-  });
-});
+}
 
 describe("sessions on the reference runtime", () => {
   it("match the tensor forward on the locked model and random configs (every §1 and §8 option), prefill then append", () => {

@@ -1,10 +1,11 @@
 // The WebAssembly SIMD kernels against the reference kernels: random shapes, odd sizes,
-// every transpose, accumulation, offsets, and a whole model forward and backward.
+// every transpose, accumulation, offsets, and a whole model forward and backward — for both
+// flavours of the kernels (strict mul + add, and fused multiply-add).
 
 import { parseConfig } from "../../src/model/config.js";
 import { describe, expect, it } from "vitest";
 import { createWasmKernels } from "../../src/tensor/kernels-wasm.js";
-import { wasmSimdSupported } from "../../src/tensor/wasm-module.js";
+import { Arena, instantiateKernels, relaxedSimdSupported, wasmSimdSupported } from "../../src/tensor/wasm-module.js";
 import { F, jsKernels, noGrad, Rng, setKernels } from "../../src/tensor/index.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
@@ -12,167 +13,199 @@ import { canonicalIds } from "../../src/train/tokenizer.js";
 import { erf as erf64 } from "../../src/tensor/erf.js";
 import { relativeError } from "../helpers.js";
 
-const wasm = createWasmKernels();
 const rng = new Rng(17);
 const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
 
-describe("WebAssembly SIMD matmul", () => {
-  it("is supported here (Node 20)", () => expect(wasmSimdSupported()).toBe(true));
-  const shapes = [[16, 16, 16], [17, 33, 15], [1, 768, 64], [2, 5, 300], [64, 64, 64], [33, 1, 47], [128, 257, 31], [3, 700, 17]];
-  for (const [m, k, n] of shapes as [number, number, number][]) {
-    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as [boolean, boolean][]) {
-      it(`[${m}×${k}]·[${k}×${n}] transA=${tA} transB=${tB}, with offsets and accumulation`, () => {
-        const a = rand(m * k + 3), b = rand(k * n + 5);
-        const want = new Float32Array(m * n + 2), got = new Float32Array(m * n + 2);
-        jsKernels.matmul(a, 3, b, 5, want, 1, m, k, n, tA, tB, false);
-        wasm.matmul(a, 3, b, 5, got, 1, m, k, n, tA, tB, false);
-        expect(relativeError(got, want)).toBeLessThan(1e-5);
-        expect([got[0], got[m * n + 1]]).toEqual([0, 0]);
-        jsKernels.matmul(a, 3, b, 5, want, 1, m, k, n, tA, tB, true);
-        wasm.matmul(a, 3, b, 5, got, 1, m, k, n, tA, tB, true);
-        expect(relativeError(got, want)).toBeLessThan(1e-5);
-      });
-    }
+it("relaxed SIMD is on (test/setup.ts turns it on as bin/minigpt does)", () => expect(relaxedSimdSupported()).toBe(true));
+
+describe("the two flavours", () => {
+  // a·b + c with a = b = 1 + 2⁻¹², c = −(1 + 2⁻¹¹): the exact a·b is 1 + 2⁻¹¹ + 2⁻²⁴, which rounds
+  // to 1 + 2⁻¹¹ in float32, so mul then add gives 0 and a fused multiply-add gives 2⁻²⁴.
+  function fusedProbe(flavour: "strict" | "fma"): number[] {
+    const k = instantiateKernels(undefined, flavour), arena = new Arena(k.memory);
+    const a = arena.put([1 + 2 ** -12, 1 + 2 ** -12]), b = arena.put([1 + 2 ** -12, ...new Array<number>(15).fill(0)]);
+    const bp = arena.alloc(16), c = arena.put(new Array<number>(32).fill(-(1 + 2 ** -11)));
+    k.packB(b * 4, bp * 4, 1, 16, 16, 0);
+    k.gemm(a * 4, 4, bp * 4, c * 4, 2, 1, 16, 1, 0, 16); // the 2×16 tile, accumulating
+    return [arena.heap[c]!, arena.heap[c + 16]!];
   }
-  it("grows its memory for a large product", () => {
-    const [m, k, n] = [300, 768, 200];
-    const a = rand(m * k), b = rand(k * n);
-    const want = new Float32Array(m * n), got = new Float32Array(m * n);
-    jsKernels.matmul(a, 0, b, 0, want, 0, m, k, n, false, false, false);
-    wasm.matmul(a, 0, b, 0, got, 0, m, k, n, false, false, false);
-    expect(relativeError(got, want)).toBeLessThan(1e-5);
+  it("strict rounds the product before the sum; fma rounds once (this machine has FMA)", () => {
+    expect(fusedProbe("strict")).toEqual([0, 0]);
+    expect(fusedProbe("fma")).toEqual([2 ** -24, 2 ** -24]);
   });
-  it("a model's logits and gradients match the reference kernels", () => {
-    const model = new MiniGPT(LOCKED);
-    const ids = [canonicalIds(), canonicalIds().reverse()];
-    const targets = Int32Array.from({ length: 16 }, (_, i) => (i * 7) % 60);
-    const run = (): { logits: Float32Array; grads: Float32Array[] } => {
-      const logits = noGrad(() => model.forward(ids)).data as Float32Array;
-      model.zeroGrad();
-      F.crossEntropy(model.forward(ids), targets).backward();
-      return { logits, grads: model.parameters().map((p) => p.grad!.data as Float32Array) };
-    };
-    const ref = run();
-    setKernels(wasm);
-    try {
-      const fast = run();
-      expect(relativeError(fast.logits, ref.logits)).toBeLessThan(1e-5);
-      fast.grads.forEach((g, i) => expect(relativeError(g, ref.grads[i]!)).toBeLessThan(1e-4));
-    } finally {
-      setKernels(null);
+  it("each flavour is deterministic: the same bits on every run", () => {
+    const a = rand(37 * 300), b = rand(300 * 70);
+    for (const flavour of ["strict", "fma"] as const) {
+      const once = (): Float32Array => {
+        const c = new Float32Array(37 * 70);
+        createWasmKernels({ flavour }).matmul(a, 0, b, 0, c, 0, 37, 300, 70, false, false, false);
+        return c;
+      };
+      expect(once()).toEqual(once());
     }
   });
 });
 
-describe("packed operands kept while frozen", () => {
-  it("reuses a packed weight inside withFrozenOperands and forgets it after", () => {
-    const [m, k, n] = [3, 256, 300];
-    const a = rand(m * k), b = rand(k * n);
-    const want = new Float32Array(m * n), got = new Float32Array(m * n);
-    jsKernels.matmul(a, 0, b, 0, want, 0, m, k, n, false, true, false);
-    wasm.withFrozenOperands!(() => {
-      for (let i = 0; i < 3; i++) {
-        wasm.matmul(a, 0, b, 0, got, 0, m, k, n, false, true, false);
-        expect(relativeError(got, want)).toBeLessThan(1e-5);
+for (const flavour of ["strict", "fma"] as const) describe(`${flavour} kernels`, () => {
+  const wasm = createWasmKernels({ flavour });
+  describe("WebAssembly SIMD matmul", () => {
+    it("is supported here (Node 20)", () => expect(wasmSimdSupported()).toBe(true));
+    const shapes = [[16, 16, 16], [17, 33, 15], [1, 768, 64], [2, 5, 300], [64, 64, 64], [33, 1, 47], [128, 257, 31], [3, 700, 17]];
+    for (const [m, k, n] of shapes as [number, number, number][]) {
+      for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as [boolean, boolean][]) {
+        it(`[${m}×${k}]·[${k}×${n}] transA=${tA} transB=${tB}, with offsets and accumulation`, () => {
+          const a = rand(m * k + 3), b = rand(k * n + 5);
+          const want = new Float32Array(m * n + 2), got = new Float32Array(m * n + 2);
+          jsKernels.matmul(a, 3, b, 5, want, 1, m, k, n, tA, tB, false);
+          wasm.matmul(a, 3, b, 5, got, 1, m, k, n, tA, tB, false);
+          expect(relativeError(got, want)).toBeLessThan(1e-5);
+          expect([got[0], got[m * n + 1]]).toEqual([0, 0]);
+          jsKernels.matmul(a, 3, b, 5, want, 1, m, k, n, tA, tB, true);
+          wasm.matmul(a, 3, b, 5, got, 1, m, k, n, tA, tB, true);
+          expect(relativeError(got, want)).toBeLessThan(1e-5);
+        });
+      }
+    }
+    it("grows its memory for a large product", () => {
+      const [m, k, n] = [300, 768, 200];
+      const a = rand(m * k), b = rand(k * n);
+      const want = new Float32Array(m * n), got = new Float32Array(m * n);
+      jsKernels.matmul(a, 0, b, 0, want, 0, m, k, n, false, false, false);
+      wasm.matmul(a, 0, b, 0, got, 0, m, k, n, false, false, false);
+      expect(relativeError(got, want)).toBeLessThan(1e-5);
+    });
+    it("a model's logits and gradients match the reference kernels", () => {
+      const model = new MiniGPT(LOCKED);
+      const ids = [canonicalIds(), canonicalIds().reverse()];
+      const targets = Int32Array.from({ length: 16 }, (_, i) => (i * 7) % 60);
+      const run = (): { logits: Float32Array; grads: Float32Array[] } => {
+        const logits = noGrad(() => model.forward(ids)).data as Float32Array;
+        model.zeroGrad();
+        F.crossEntropy(model.forward(ids), targets).backward();
+        return { logits, grads: model.parameters().map((p) => p.grad!.data as Float32Array) };
+      };
+      const ref = run();
+      setKernels(wasm);
+      try {
+        const fast = run();
+        expect(relativeError(fast.logits, ref.logits)).toBeLessThan(1e-5);
+        fast.grads.forEach((g, i) => expect(relativeError(g, ref.grads[i]!)).toBeLessThan(1e-4));
+      } finally {
+        setKernels(null);
       }
     });
-    b[7] += 1; // outside the scope operands may change again
-    jsKernels.matmul(a, 0, b, 0, want, 0, m, k, n, false, true, false);
-    wasm.matmul(a, 0, b, 0, got, 0, m, k, n, false, true, false);
-    expect(relativeError(got, want)).toBeLessThan(1e-5);
   });
-  it("greedy generation gives the same tokens with either backend", async () => {
-    const { generate } = await import("../../src/model/generate.js");
-    const model = new MiniGPT(parseConfig({ init_std: 0.3, d_model: 128, n_heads: 4, d_ff: 512 }, LOCKED));
-    const ref = generate(model, [1, 20], { maxNew: 10, temperature: 0 });
-    setKernels(wasm);
-    try {
-      expect(generate(model, [1, 20], { maxNew: 10, temperature: 0 }).ids).toEqual(ref.ids);
-    } finally {
-      setKernels(null);
-    }
-  });
-});
 
-describe("WebAssembly SIMD row and elementwise kernels", () => {
-  // [rows, width]: odd widths exercise the scalar tails; every case is above the size where the
-  // backend hands small operands back to the reference.
-  const shapes = [[13, 7], [5, 33], [32, 64], [65, 1], [2, 768], [64, 3], [3, 50]] as const;
-  const close = (got: Float32Array, want: Float32Array, tol = 2e-6): void => expect(relativeError(got, want)).toBeLessThan(tol);
-  for (const [rows, width] of shapes) {
-    const n = rows * width;
-    it(`LayerNorm forward and backward, [${rows}, ${width}]`, () => {
-      const x = rand(n).map((v, i) => v * 3 + (i % width)), w = rand(width), b = rand(width), g = rand(n);
-      const run = (k: typeof wasm): Float32Array[] => {
-        const out = new Float32Array(n), xhat = new Float32Array(n), rstd = new Float32Array(rows);
-        k.layerNorm(x, w, b, 1e-5, width, out, xhat, rstd);
-        const dx = new Float32Array(n), dw = Float32Array.from(w), db = Float32Array.from(b); // accumulated into
-        k.layerNormBackward(g, w, xhat, rstd, width, dx, dw, db);
-        return [out, xhat, rstd, dx, dw, db];
-      };
-      const want = run(jsKernels), got = run(wasm);
-      got.forEach((v, i) => close(v, want[i]!, i === 3 ? 2e-5 : 2e-6)); // dx subtracts two means: a little cancellation
+  describe("packed operands kept while frozen", () => {
+    it("reuses a packed weight inside withFrozenOperands and forgets it after", () => {
+      const [m, k, n] = [3, 256, 300];
+      const a = rand(m * k), b = rand(k * n);
+      const want = new Float32Array(m * n), got = new Float32Array(m * n);
+      jsKernels.matmul(a, 0, b, 0, want, 0, m, k, n, false, true, false);
+      wasm.withFrozenOperands!(() => {
+        for (let i = 0; i < 3; i++) {
+          wasm.matmul(a, 0, b, 0, got, 0, m, k, n, false, true, false);
+          expect(relativeError(got, want)).toBeLessThan(1e-5);
+        }
+      });
+      b[7] += 1; // outside the scope operands may change again
+      jsKernels.matmul(a, 0, b, 0, want, 0, m, k, n, false, true, false);
+      wasm.matmul(a, 0, b, 0, got, 0, m, k, n, false, true, false);
+      expect(relativeError(got, want)).toBeLessThan(1e-5);
     });
-    it(`softmax forward and backward, [${rows}, ${width}]`, () => {
-      const x = rand(n).map((v) => v * 4), g = rand(n);
-      const run = (k: typeof wasm): Float32Array[] => {
-        const y = new Float32Array(n), dx = new Float32Array(n);
-        k.softmax(x, width, y);
-        k.softmaxBackward(g, y, width, dx);
-        return [y, dx];
-      };
-      const want = run(jsKernels), got = run(wasm);
-      got.forEach((v, i) => close(v, want[i]!, 1e-5));
+    it("greedy generation gives the same tokens with either backend", async () => {
+      const { generate } = await import("../../src/model/generate.js");
+      const model = new MiniGPT(parseConfig({ init_std: 0.3, d_model: 128, n_heads: 4, d_ff: 512 }, LOCKED));
+      const ref = generate(model, [1, 20], { maxNew: 10, temperature: 0 });
+      setKernels(wasm);
+      try {
+        expect(generate(model, [1, 20], { maxNew: 10, temperature: 0 }).ids).toEqual(ref.ids);
+      } finally {
+        setKernels(null);
+      }
     });
-    it(`GELU (exact and tanh) forward and backward, ${n} elements`, () => {
-      const x = rand(n).map((v) => v * 3), g = rand(n);
-      for (const approximate of [false, true]) {
+  });
+
+  describe("WebAssembly SIMD row and elementwise kernels", () => {
+    // [rows, width]: odd widths exercise the scalar tails; every case is above the size where the
+    // backend hands small operands back to the reference.
+    const shapes = [[13, 7], [5, 33], [32, 64], [65, 1], [2, 768], [64, 3], [3, 50]] as const;
+    const close = (got: Float32Array, want: Float32Array, tol = 2e-6): void => expect(relativeError(got, want)).toBeLessThan(tol);
+    for (const [rows, width] of shapes) {
+      const n = rows * width;
+      it(`LayerNorm forward and backward, [${rows}, ${width}]`, () => {
+        const x = rand(n).map((v, i) => v * 3 + (i % width)), w = rand(width), b = rand(width), g = rand(n);
+        const run = (k: typeof wasm): Float32Array[] => {
+          const out = new Float32Array(n), xhat = new Float32Array(n), rstd = new Float32Array(rows);
+          k.layerNorm(x, w, b, 1e-5, width, out, xhat, rstd);
+          const dx = new Float32Array(n), dw = Float32Array.from(w), db = Float32Array.from(b); // accumulated into
+          k.layerNormBackward(g, w, xhat, rstd, width, dx, dw, db);
+          return [out, xhat, rstd, dx, dw, db];
+        };
+        const want = run(jsKernels), got = run(wasm);
+        got.forEach((v, i) => close(v, want[i]!, i === 3 ? 2e-5 : 2e-6)); // dx subtracts two means: a little cancellation
+      });
+      it(`softmax forward and backward, [${rows}, ${width}]`, () => {
+        const x = rand(n).map((v) => v * 4), g = rand(n);
         const run = (k: typeof wasm): Float32Array[] => {
           const y = new Float32Array(n), dx = new Float32Array(n);
-          k.gelu(x, approximate, y);
-          k.geluBackward(g, x, approximate, dx);
+          k.softmax(x, width, y);
+          k.softmaxBackward(g, y, width, dx);
           return [y, dx];
         };
         const want = run(jsKernels), got = run(wasm);
         got.forEach((v, i) => close(v, want[i]!, 1e-5));
-      }
-    });
-  }
-  it("softmax against float64: masked −∞ scores weigh exactly 0, large and tiny logits stay finite", () => {
-    const width = 9, rows = 12;
-    const x = new Float32Array(rows * width);
-    for (let r = 0; r < rows; r++) for (let i = 0; i < width; i++) x[r * width + i] = i > r ? -Infinity : (r - 6) * 15 + Math.sin(i) * (r + 1) * 10;
-    const y = new Float32Array(x.length);
-    wasm.softmax(x, width, y);
-    for (let r = 0; r < rows; r++) {
-      const row = Array.from(x.subarray(r * width, r * width + width));
-      const m = Math.max(...row), z = row.reduce((s, v) => s + Math.exp(v - m), 0);
-      for (let i = 0; i < width; i++) {
-        const want = Math.exp(row[i]! - m) / z, got = y[r * width + i]!;
-        if (i > r) expect(got).toBe(0);
-        // float32 rounds x − max: a relative error of about |x − max|·2⁻²³ on top of exp's own
-        else expect(Math.abs(got - want)).toBeLessThanOrEqual((1e-6 + Math.abs(row[i]! - m) * 1.2e-7) * want + 1e-38);
-      }
+      });
+      it(`GELU (exact and tanh) forward and backward, ${n} elements`, () => {
+        const x = rand(n).map((v) => v * 3), g = rand(n);
+        for (const approximate of [false, true]) {
+          const run = (k: typeof wasm): Float32Array[] => {
+            const y = new Float32Array(n), dx = new Float32Array(n);
+            k.gelu(x, approximate, y);
+            k.geluBackward(g, x, approximate, dx);
+            return [y, dx];
+          };
+          const want = run(jsKernels), got = run(wasm);
+          got.forEach((v, i) => close(v, want[i]!, 1e-5));
+        }
+      });
     }
-  });
-  it("GELU against float64 over a wide range, and NaN stays NaN (so training can stop on it)", () => {
-    const x = Float32Array.from({ length: 400 }, (_, i) => (i - 200) / 10);
-    x[7] = NaN;
-    x[8] = 1e4;
-    x[9] = -1e4;
-    const y = new Float32Array(x.length);
-    wasm.gelu(x, false, y);
-    const phi = (v: number): number => 0.5 * (1 + erf64(v / Math.SQRT2));
-    x.forEach((v, i) => {
-      if (Number.isNaN(v)) expect(y[i]).toBeNaN();
-      else expect(Math.abs(y[i]! - v * phi(v))).toBeLessThanOrEqual(3e-7 * Math.max(1, Math.abs(v)));
+    it("softmax against float64: masked −∞ scores weigh exactly 0, large and tiny logits stay finite", () => {
+      const width = 9, rows = 12;
+      const x = new Float32Array(rows * width);
+      for (let r = 0; r < rows; r++) for (let i = 0; i < width; i++) x[r * width + i] = i > r ? -Infinity : (r - 6) * 15 + Math.sin(i) * (r + 1) * 10;
+      const y = new Float32Array(x.length);
+      wasm.softmax(x, width, y);
+      for (let r = 0; r < rows; r++) {
+        const row = Array.from(x.subarray(r * width, r * width + width));
+        const m = Math.max(...row), z = row.reduce((s, v) => s + Math.exp(v - m), 0);
+        for (let i = 0; i < width; i++) {
+          const want = Math.exp(row[i]! - m) / z, got = y[r * width + i]!;
+          if (i > r) expect(got).toBe(0);
+          // float32 rounds x − max: a relative error of about |x − max|·2⁻²³ on top of exp's own
+          else expect(Math.abs(got - want)).toBeLessThanOrEqual((1e-6 + Math.abs(row[i]! - m) * 1.2e-7) * want + 1e-38);
+        }
+      }
     });
-  });
-  it("float64 data stays on the exact reference kernels", () => {
-    const x = Float64Array.from({ length: 256 }, (_, i) => (i - 128) / 16);
-    const want = new Float64Array(256), got = new Float64Array(256);
-    jsKernels.gelu(x, false, want);
-    wasm.gelu(x, false, got);
-    expect(Array.from(got)).toEqual(Array.from(want));
+    it("GELU against float64 over a wide range, and NaN stays NaN (so training can stop on it)", () => {
+      const x = Float32Array.from({ length: 400 }, (_, i) => (i - 200) / 10);
+      x[7] = NaN;
+      x[8] = 1e4;
+      x[9] = -1e4;
+      const y = new Float32Array(x.length);
+      wasm.gelu(x, false, y);
+      const phi = (v: number): number => 0.5 * (1 + erf64(v / Math.SQRT2));
+      x.forEach((v, i) => {
+        if (Number.isNaN(v)) expect(y[i]).toBeNaN();
+        else expect(Math.abs(y[i]! - v * phi(v))).toBeLessThanOrEqual(3e-7 * Math.max(1, Math.abs(v)));
+      });
+    });
+    it("float64 data stays on the exact reference kernels", () => {
+      const x = Float64Array.from({ length: 256 }, (_, i) => (i - 128) / 16);
+      const want = new Float64Array(256), got = new Float64Array(256);
+      jsKernels.gelu(x, false, want);
+      wasm.gelu(x, false, got);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    });
   });
 });

@@ -29,7 +29,20 @@ describe.runIf(existsSync(entry))("helper threads", () => {
   };
 
   it("this Node shares WebAssembly memory between threads", () => expect(sharedMemorySupported()).toBe(true));
-  it("names itself by its thread count", () => expect(pooled.name).toBe("wasm-simd, 3 threads"));
+  it("names itself by its flavour and thread count", () => expect(pooled.name).toBe("wasm-simd (fma), 3 threads"));
+  it("helpers compute in the caller's flavour: strict on 3 threads is strict on one", () => {
+    const strictOne = createWasmKernels({ flavour: "strict" });
+    const strictPooled = createWasmKernels({ flavour: "strict", helpers: 2, spawn: spawnNodeHelper(entry) });
+    const [m, k, n] = [256, 256, 256];
+    const normal = (len: number): Float32Array => Float32Array.from({ length: len }, () => rng.normal()); // full mantissas: products round
+    const a = normal(m * k), b = normal(k * n);
+    const want = new Float32Array(m * n), got = new Float32Array(m * n), fused = new Float32Array(m * n);
+    strictOne.matmul(a, 0, b, 0, want, 0, m, k, n, false, false, false);
+    strictPooled.matmul(a, 0, b, 0, got, 0, m, k, n, false, false, false);
+    one.matmul(a, 0, b, 0, fused, 0, m, k, n, false, false, false);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(Array.from(fused)).not.toEqual(Array.from(want)); // the flavours differ in the last bits
+  });
 
   const shapes = [[256, 256, 256], [1, 8192, 2304], [133, 1025, 130], [1024, 128, 129], [7, 20000, 130]] as const;
   for (const [m, k, n] of shapes) {
