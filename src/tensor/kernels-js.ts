@@ -140,7 +140,26 @@ function binary(op: BinaryOp, a: Data, aStrides: readonly number[], b: Data, bSt
   let offA = 0, offB = 0;
   for (let o = 0; o < size; o += last) {
     let ia = offA, ib = offB;
-    switch (op) {
+    if (sa === 1 && (sb === 1 || sb === 0) && op !== "eq") {
+      // the common cases — a bias row added along the last axis, a tensor scaled by one value — as
+      // loops V8 compiles tight: contiguous reads, or one value of b held in a register
+      if (sb === 1) {
+        switch (op) {
+          case "add": for (let j = 0; j < last; j++) out[o + j] = a[ia + j]! + b[ib + j]!; break;
+          case "sub": for (let j = 0; j < last; j++) out[o + j] = a[ia + j]! - b[ib + j]!; break;
+          case "mul": for (let j = 0; j < last; j++) out[o + j] = a[ia + j]! * b[ib + j]!; break;
+          case "div": for (let j = 0; j < last; j++) out[o + j] = a[ia + j]! / b[ib + j]!; break;
+        }
+      } else {
+        const v = b[ib]!;
+        switch (op) {
+          case "add": for (let j = 0; j < last; j++) out[o + j] = a[ia + j]! + v; break;
+          case "sub": for (let j = 0; j < last; j++) out[o + j] = a[ia + j]! - v; break;
+          case "mul": for (let j = 0; j < last; j++) out[o + j] = a[ia + j]! * v; break;
+          case "div": for (let j = 0; j < last; j++) out[o + j] = a[ia + j]! / v; break;
+        }
+      }
+    } else switch (op) {
       case "add": for (let j = 0; j < last; j++, ia += sa, ib += sb) out[o + j] = a[ia]! + b[ib]!; break;
       case "sub": for (let j = 0; j < last; j++, ia += sa, ib += sb) out[o + j] = a[ia]! - b[ib]!; break;
       case "mul": for (let j = 0; j < last; j++, ia += sa, ib += sb) out[o + j] = a[ia]! * b[ib]!; break;
@@ -160,6 +179,18 @@ function binary(op: BinaryOp, a: Data, aStrides: readonly number[], b: Data, bSt
 }
 
 function reduce(op: ReduceOp, x: Data, outer: number, len: number, inner: number, out: Data): void {
+  if (op === "sum" && inner >= 16) {
+    // Row by row, so memory is read in order; each output's terms still add in increasing r into
+    // a float64 sum, as below (the same bits).
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      const base = o * len * inner;
+      acc.fill(0);
+      for (let r = 0; r < len; r++) for (let i = 0, at = base + r * inner; i < inner; i++) acc[i]! += x[at + i]!;
+      for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i]!;
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     const base = o * len * inner;
     for (let i = 0; i < inner; i++) {
@@ -193,6 +224,22 @@ function permute(x: Data, shape: Shape, perm: readonly number[], out: Data): voi
   const inStrides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]!);
   const strides = perm.map((p) => inStrides[p]!); // input stride of each output axis
+  if (rank > 1 && perm[rank - 1] === rank - 1) {
+    // the last axis stays last (heads split or merged): copy whole rows, odometer over the rest
+    const row = shape[rank - 1]!, index = new Array<number>(rank - 1).fill(0);
+    let off = 0;
+    for (let o = 0; o < size; o += row) {
+      for (let j = 0; j < row; j++) out[o + j] = x[off + j]!;
+      for (let d = rank - 2; d >= 0; d--) {
+        index[d]!++;
+        off += strides[d]!;
+        if (index[d]! < outShape[d]!) break;
+        off -= strides[d]! * outShape[d]!;
+        index[d] = 0;
+      }
+    }
+    return;
+  }
   const index = new Array<number>(rank).fill(0);
   let off = 0;
   for (let o = 0; o < size; o++) {

@@ -92,6 +92,53 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
     });
   }
 
+  /**
+   * Products of one small shape (per-head attention products, a batch of sequences): each distinct
+   * A block copied in (and transposed) once, each distinct B block packed once, each distinct C
+   * block copied in and out once, and the products run in order — the same sums and the same
+   * additions into C as one `matmul` per entry, without its per-call copies.
+   */
+  function matmulBatch(
+    a: Data, aOffs: readonly number[], b: Data, bOffs: readonly number[], c: Data, cOffs: readonly number[],
+    m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
+  ): void {
+    const count = cOffs.length;
+    if (count === 1 || m * k * n >= 1 << 16 || m * k * n < MIN_WORK || !(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
+      for (let i = 0; i < count; i++) matmul(a, aOffs[i]!, b, bOffs[i]!, c, cOffs[i]!, m, k, n, transA, transB, accumulate);
+      return;
+    }
+    const n16 = Math.ceil(n / 16) * 16;
+    scratch(() => {
+      const As = new Map<number, number>(), Bs = new Map<number, number>(), Cs = new Map<number, number>();
+      for (const off of aOffs) {
+        if (As.has(off)) continue;
+        let at = arena.put(a.subarray(off, off + m * k));
+        if (transA) { // stored [k, m]
+          const t = arena.alloc(m * k);
+          w.transpose(at * 4, t * 4, k, m);
+          at = t;
+        }
+        As.set(off, at);
+      }
+      for (const off of bOffs) if (!Bs.has(off)) Bs.set(off, pack(b, off, k, n, transB));
+      // C blocks: [m, n] when accumulating (added into as C is), else [m, n16] written by gemm
+      for (const off of cOffs) if (!Cs.has(off)) Cs.set(off, accumulate ? arena.put(c.subarray(off, off + m * n)) : arena.alloc(m * n16));
+      const product = accumulate ? arena.alloc(m * n16) : 0;
+      for (let i = 0; i < count; i++) {
+        const pa = As.get(aOffs[i]!)!, pb = Bs.get(bOffs[i]!)!, pc = Cs.get(cOffs[i]!)!;
+        if (accumulate) {
+          w.gemm(pa * 4, k * 4, pb * 4, product * 4, m, k, n16, 0, 0, n16);
+          w.addRows(pc * 4, n * 4, product * 4, n16 * 4, 0, m, n);
+        } else w.gemm(pa * 4, k * 4, pb * 4, pc * 4, m, k, n16, 0, 0, n16);
+      }
+      const heap = arena.heap;
+      for (const [off, pc] of Cs) {
+        if (accumulate || n === n16) c.set(heap.subarray(pc, pc + m * n), off);
+        else for (let i = 0; i < m; i++) c.set(heap.subarray(pc + i * n16, pc + i * n16 + n), off + i * n);
+      }
+    });
+  }
+
   function layerNorm(x: Data, wt: Data, b: Data, eps: number, width: number, out: Data, xhat: Data, rstd: Data): void {
     if (x.length < MIN_ELEMENTS || !isF32(x, wt, b, out, xhat, rstd)) return jsKernels.layerNorm(x, wt, b, eps, width, out, xhat, rstd);
     const rows = x.length / width;
@@ -167,6 +214,6 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
 
   return {
     ...jsKernels, flavour: w.flavour, name: pool === null ? `wasm-simd (${w.flavour})` : `wasm-simd (${w.flavour}), ${pool.threads} threads`,
-    matmul, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands,
+    matmul, matmulBatch, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands,
   };
 }

@@ -22,6 +22,16 @@ export interface Kernels {
     a: Data, aOff: number, b: Data, bOff: number, c: Data, cOff: number,
     m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
   ): void;
+  /**
+   * Several products of one shape, in order: for each i, C at cOffs[i] (+)= op(A at aOffs[i]) ·
+   * op(B at bOffs[i]), exactly as that many `matmul` calls would (the same bits). Offsets may repeat:
+   * a broadcast operand is read by several entries, and a broadcast batch's gradient accumulates
+   * several entries into one C block. Optional: `matmulBatch()` below loops `matmul` without it.
+   */
+  matmulBatch?(
+    a: Data, aOffs: readonly number[], b: Data, bOffs: readonly number[], c: Data, cOffs: readonly number[],
+    m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
+  ): void;
   /** out[i] = op(x[i]). */
   unary(op: UnaryOp, x: Data, out: Data): void;
   /** out = a op b, where a and b are read through broadcast strides over `outShape`. */
@@ -68,6 +78,16 @@ export function kernels(): Kernels {
 export function registerReferenceKernels(k: Kernels): void {
   fallback = k;
   if (active === null) active = k;
+}
+
+/** `Kernels.matmulBatch` of the kernels in use, or a loop of its `matmul` where it has none. */
+export function matmulBatch(
+  a: Data, aOffs: readonly number[], b: Data, bOffs: readonly number[], c: Data, cOffs: readonly number[],
+  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
+): void {
+  const k_ = kernels();
+  if (k_.matmulBatch !== undefined) return k_.matmulBatch(a, aOffs, b, bOffs, c, cOffs, m, k, n, transA, transB, accumulate);
+  for (let i = 0; i < cOffs.length; i++) k_.matmul(a, aOffs[i]!, b, bOffs[i]!, c, cOffs[i]!, m, k, n, transA, transB, accumulate);
 }
 
 /**

@@ -5,7 +5,7 @@
 // and GELU run through the kernel seam; RoPE is computed here (a few multiply-adds per
 // element: a kernel call would cost more than it saves at these sizes).
 
-import { kernels, type BinaryOp, type Data, type UnaryOp } from "./kernels.js";
+import { kernels, matmulBatch, type BinaryOp, type Data, type UnaryOp } from "./kernels.js";
 import { broadcastShapes, broadcastStrides, formatShape, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from "./shape.js";
 import { allocate, isGradEnabled, Tensor, type DType, type GradNode } from "./tensor.js";
 
@@ -224,28 +224,25 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const batch = broadcastShapes(batchA, batchB, "matmul batch");
   const shape = [...batch, m, n];
   const data = allocate(outDtype(a, b), sizeOf(shape));
-  forEachBatch(batch, batchA, batchB, (o, ia, ib) => {
-    kernels().matmul(a.data, ia * ar * ac, b.data, ib * br * bc, data, o * m * n, m, k, n, transA, transB, false);
-  });
+  // element offsets of each output batch's blocks: in C, in A, in B, and in the gradient g (= C's)
+  const oOffs: number[] = [], aOffs: number[] = [], bOffs: number[] = [];
+  forEachBatch(batch, batchA, batchB, (o, ia, ib) => void (oOffs.push(o * m * n), aOffs.push(ia * ar * ac), bOffs.push(ib * br * bc)));
+  matmulBatch(a.data, aOffs, b.data, bOffs, data, oOffs, m, k, n, transA, transB, false);
   return result(data, shape, "matmul", [a, b], (g) => {
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
     if (a.requiresGrad) {
       // dA = g · Bᵀ (or B · gᵀ when A was read transposed), summed over broadcast batches.
       const gad = allocate(a.dtype, a.size);
-      forEachBatch(batch, batchA, batchB, (o, ia, ib) => {
-        if (transA) kernels().matmul(b.data, ib * br * bc, g.data, o * m * n, gad, ia * ar * ac, k, n, m, transB, true, true);
-        else kernels().matmul(g.data, o * m * n, b.data, ib * br * bc, gad, ia * ar * ac, m, n, k, false, !transB, true);
-      });
+      if (transA) matmulBatch(b.data, bOffs, g.data, oOffs, gad, aOffs, k, n, m, transB, true, true);
+      else matmulBatch(g.data, oOffs, b.data, bOffs, gad, aOffs, m, n, k, false, !transB, true);
       ga = new Tensor(gad, a.shape);
     }
     if (b.requiresGrad) {
       // dB = Aᵀ · g (or gᵀ · A when B was read transposed).
       const gbd = allocate(b.dtype, b.size);
-      forEachBatch(batch, batchA, batchB, (o, ia, ib) => {
-        if (transB) kernels().matmul(g.data, o * m * n, a.data, ia * ar * ac, gbd, ib * br * bc, n, m, k, true, transA, true);
-        else kernels().matmul(a.data, ia * ar * ac, g.data, o * m * n, gbd, ib * br * bc, k, m, n, !transA, false, true);
-      });
+      if (transB) matmulBatch(g.data, oOffs, a.data, aOffs, gbd, bOffs, n, m, k, true, transA, true);
+      else matmulBatch(a.data, aOffs, g.data, oOffs, gbd, bOffs, k, m, n, !transA, false, true);
       gb = new Tensor(gbd, b.shape);
     }
     return [ga, gb];

@@ -66,6 +66,22 @@ for (const flavour of ["strict", "fma"] as const) describe(`${flavour} kernels`,
         });
       }
     }
+    it("a batch of products (repeated A, B and C blocks, transposes, accumulation) gives the bits of one matmul per entry", () => {
+      for (const [m, k, n] of [[32, 16, 32], [8, 64, 16], [5, 33, 17]] as const) {
+        for (const [tA, tB, acc] of [[false, false, false], [false, true, false], [true, false, true], [false, true, true]] as const) {
+          const a = rand(3 * m * k), b = rand(4 * k * n), c0 = rand(2 * m * n);
+          const aOffs = [0, m * k, 2 * m * k, 0, m * k, 2 * m * k], bOffs = [0, 0, k * n, 2 * k * n, 3 * k * n, 3 * k * n];
+          const cOffs = acc ? [0, m * n, 0, m * n, 0, m * n] : [0, m * n, 2 * m * n, 3 * m * n, 4 * m * n, 5 * m * n];
+          const want = acc ? Float32Array.from(c0) : new Float32Array(6 * m * n), got = Float32Array.from(want);
+          for (let i = 0; i < 6; i++) wasm.matmul(a, aOffs[i]!, b, bOffs[i]!, want, cOffs[i]!, m, k, n, tA, tB, acc);
+          wasm.matmulBatch!(a, aOffs, b, bOffs, got, cOffs, m, k, n, tA, tB, acc);
+          expect(Array.from(got), `${m}×${k}×${n} ${tA} ${tB} ${acc}`).toEqual(Array.from(want));
+          const ref = acc ? Float32Array.from(c0) : new Float32Array(6 * m * n);
+          for (let i = 0; i < 6; i++) jsKernels.matmul(a, aOffs[i]!, b, bOffs[i]!, ref, cOffs[i]!, m, k, n, tA, tB, acc);
+          expect(relativeError(got, ref)).toBeLessThan(1e-5);
+        }
+      }
+    });
     it("grows its memory for a large product", () => {
       const [m, k, n] = [300, 768, 200];
       const a = rand(m * k), b = rand(k * n);

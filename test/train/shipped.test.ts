@@ -9,6 +9,10 @@ import { LOCKED } from "../../src/model/presets.js";
 import { checkVerbs, validationSet } from "../../src/train/corpus.js";
 import { evaluate } from "../../src/train/evaluate.js";
 import { BOS, EOS } from "../../src/train/vocab.js";
+import { MiniGPT } from "../../src/model/minigpt.js";
+import { createWasmKernels, setKernels } from "../../src/tensor/index.js";
+import { DEFAULT_TRAIN } from "../../src/train/train-config.js";
+import { Trainer } from "../../src/train/trainer.js";
 
 const shipped = loadCheckpoint(new Uint8Array(readFileSync(new URL("../../checkpoints/minigpt.safetensors", import.meta.url))), "checkpoints/minigpt.safetensors");
 
@@ -16,6 +20,20 @@ describe("the shipped model", () => {
   it("is the locked config (103,680 parameters), trained", () => {
     expect(shipped.config).toEqual(LOCKED);
     expect(Number(shipped.metadata["step"])).toBeGreaterThan(0);
+  });
+  it("its recipe still computes the same bits: three steps of `npm run train` on the strict kernels match the recorded checksum", () => {
+    // Speed work must not change what training computes: `npm run train` (--kernels wasm-strict)
+    // reproduces this file only while these bits hold. The checksum was recorded by the code that trained it.
+    setKernels(createWasmKernels({ flavour: "strict" }));
+    try {
+      const trainer = new Trainer(new MiniGPT(LOCKED), DEFAULT_TRAIN);
+      for (let i = 0; i < 3; i++) trainer.trainStep();
+      let h = 0x811c9dc5; // FNV-1a over every parameter's bytes
+      for (const p of trainer.model.parameters()) for (const byte of new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength)) h = Math.imul(h ^ byte, 16777619) >>> 0;
+      expect(h.toString(16)).toBe("648965f");
+    } finally {
+      setKernels(null);
+    }
   });
   it("scores ≥ 99% agreement in both languages on the 2,048 held-out validation sequences", () => {
     const e = evaluate(shipped.model, validationSet(2048));

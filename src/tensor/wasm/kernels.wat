@@ -874,14 +874,60 @@
         (local.set $j0 (i32.add (local.get $j0) (i32.const 16)))
         (br $jloop))))
 
-  ;; dst[c, r] = src[r, c] for a [rows, cols] matrix. Offsets in bytes.
+  ;; dst[c, r] = src[r, c] for a [rows, cols] matrix. Offsets in bytes. 4×4 blocks with shuffles
+  ;; (four rows of four loaded, interleaved in pairs, the pairs interleaved: four columns), so the
+  ;; strided side moves 16 bytes at a time; the ragged edges one float at a time.
   (func (export "transpose")
     (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
-    (local $r i32) (local $c i32)
+    (local $r i32) (local $c i32) (local $r4 i32) (local $c4 i32) (local $ls i32) (local $ld i32) (local $ps i32) (local $pd i32)
+    (local $a v128) (local $b v128) (local $e v128) (local $f v128) (local $ab0 v128) (local $ab1 v128) (local $ef0 v128) (local $ef1 v128)
+    (local.set $r4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $ls (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $ld (i32.shl (local.get $rows) (i32.const 2)))
     (block $rdone
       (loop $rloop
-        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $r4)))
         (local.set $c (i32.const 0))
+        (block $cdone
+          (loop $cloop
+            (br_if $cdone (i32.ge_u (local.get $c) (local.get $c4)))
+            (local.set $ps (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))
+            (local.set $a (v128.load (local.get $ps)))
+            (local.set $b (v128.load (i32.add (local.get $ps) (local.get $ls))))
+            (local.set $ps (i32.add (local.get $ps) (i32.shl (local.get $ls) (i32.const 1))))
+            (local.set $e (v128.load (local.get $ps)))
+            (local.set $f (v128.load (i32.add (local.get $ps) (local.get $ls))))
+            ;; ab0 = a0 b0 a1 b1, ab1 = a2 b2 a3 b3, ef0 = e0 f0 e1 f1, ef1 = e2 f2 e3 f3
+            (local.set $ab0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+            (local.set $ab1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+            (local.set $ef0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $e) (local.get $f)))
+            (local.set $ef1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $e) (local.get $f)))
+            (local.set $pd (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
+            (v128.store (local.get $pd) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab0) (local.get $ef0)))
+            (local.set $pd (i32.add (local.get $pd) (local.get $ld)))
+            (v128.store (local.get $pd) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab0) (local.get $ef0)))
+            (local.set $pd (i32.add (local.get $pd) (local.get $ld)))
+            (v128.store (local.get $pd) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab1) (local.get $ef1)))
+            (local.set $pd (i32.add (local.get $pd) (local.get $ld)))
+            (v128.store (local.get $pd) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab1) (local.get $ef1)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $cloop)))
+        ;; the last cols mod 4 columns of these four rows
+        (call $transpose_edge (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols) (local.get $r) (i32.add (local.get $r) (i32.const 4)) (local.get $c4))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rloop)))
+    ;; the last rows mod 4 rows, every column
+    (call $transpose_edge (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols) (local.get $r4) (local.get $rows) (i32.const 0)))
+
+  ;; dst[c, r] = src[r, c] for r0 ≤ r < r1, c0 ≤ c < cols, one float at a time.
+  (func $transpose_edge
+    (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $r i32) (param $r1 i32) (param $c0 i32)
+    (local $c i32)
+    (block $rdone
+      (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $r1)))
+        (local.set $c (local.get $c0))
         (block $cdone
           (loop $cloop
             (br_if $cdone (i32.ge_u (local.get $c) (local.get $cols)))
