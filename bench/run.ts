@@ -21,6 +21,7 @@ import { formatMs, formatRate, measure } from "./measure.js";
 import { checkPeer, decodeInTurns, inTurns, measureAsync, ortCachedDecoder, ortSession, timed } from "./peers.js";
 import { familyRows } from "./families.js";
 import { interpRows } from "./interp.js";
+import { rooflineRows } from "./roofline.js";
 import { tfPeer, useTfBackend } from "./tfjs-peer.js";
 import { spawnSync } from "node:child_process";
 
@@ -33,6 +34,8 @@ const wasmThreaded = THREADS > 1 ? createWasmKernels({ helpers: THREADS - 1, spa
 const log = (s: string): void => void process.stderr.write(s + "\n");
 const randomIds = (T: number, V: number): number[] => Array.from({ length: T }, (_, i) => (i === 0 ? 1 : rng.int(Math.min(V, 60))));
 let peakRss = 0;
+/** Forwards to set against the measured ceiling (roofline.ts): ours (compiled) and onnxruntime's times. */
+const forwards: Parameters<typeof rooflineRows>[0][number][] = [];
 const sampleRss = (): void => void (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 
 function withKernels<T>(k: Kernels, fn: () => T): T {
@@ -54,6 +57,7 @@ async function forwardRows(label: string, model: MiniGPT, T: number, run: Awaite
   if (!big) {
     const session = new InferenceSession(model);
     const compiled = measure(() => session.forward(ids)).ms;
+    forwards.push({ label, config: model.config, T, ortMs: peer, oursMs: compiled });
     rows.push({ what: `${label}: forward, compiled InferenceSession`, ours: `${formatMs(compiled)} (${formatRate((T / compiled) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / compiled });
     const ref = withKernels(jsKernels, () => measure(() => noGrad(() => model.forward(ids))).ms);
     rows.push({ what: `${label}: forward`, ours: formatMs(ours), peer: formatMs(ref), peerName: "our reference TypeScript kernels", ratio: ref / ours });
@@ -220,6 +224,7 @@ let gpt2Prefill = NaN, gpt2Decode = NaN;
   const ours = measure(() => session.forward(ids), { batches: 3, batchMs: 1 }).ms;
   const peer = await measureAsync(() => gpt2Ort(ids), 3);
   gpt2Prefill = ours;
+  forwards.push({ label: "GPT-2-small shape, prefill T = 128", config: gpt2.config, T: 128, ortMs: peer, oursMs: ours });
   rows.push({ what: "GPT-2-small shape, prefill T = 128: InferenceSession", ours: `${formatMs(ours)} (${formatRate((128 / ours) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / ours });
   // One more token with the KV cache: a 64-token prompt (untimed), then 8 tokens a token at a time.
   const prompt = ids.slice(0, 64), next = ids.slice(64, 72);
@@ -274,6 +279,8 @@ log("… GPT-2-small shape on TensorFlow.js, same weights (the cpu backend takes
   }
 }
 
+log("… the 128-bit SIMD ceiling of this machine, and each forward's best possible time");
+rows.push(...(await rooflineRows(forwards)));
 rows.push(...(await familyRows()));
 rows.push(...interpRows());
 

@@ -1,11 +1,9 @@
 // The WebAssembly runtime: the inference seam on the SIMD kernels (tensor/wasm/kernels.wat) in one
 // module memory, products split over helper threads (tensor/threads.ts, the one place threads come
 // from) when asked. Offsets are floats here and bytes in the module, hence the ·4 at every call.
-// RMSNorm, ReLU/SiLU and the gate product are plain loops over that memory for now.
 
 import { createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "../tensor/threads.js";
 import { Arena, instantiateKernels, kernelFlavour, type KernelFlavour } from "../tensor/wasm-module.js";
-import { jsOps } from "./runtime-js.js";
 import { pad16, type Packed, type Runtime } from "./runtime.js";
 
 export interface WasmRuntimeOptions {
@@ -22,8 +20,6 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
   const arena = new Arena(k.memory);
   const pool = helpers > 0 ? new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * helpers) * 4, helpers, spawn!) : null;
   const F = 4;
-  // The loops the SIMD module does not have yet run over the same memory, from the reference.
-  const loops = jsOps(() => arena.heap);
   return {
     name: helpers > 0 ? `wasm (${k.flavour}), ${helpers + 1} threads` : `wasm (${k.flavour})`,
     get heap() {
@@ -54,12 +50,12 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
       k.layerNorm(src * F, w * F, b * F, dst * F, xhat * F, rstd * F, rows, width, eps);
       arena.top = mark;
     },
-    rmsNorm: loops.rmsNorm,
+    rmsNorm: (src, dst, w, rows, width, eps) => k.rmsNorm(src * F, w * F, dst * F, rows, width, eps),
     activate(at, n, act) {
       if (act === "gelu" || act === "gelu_tanh") k.gelu(at * F, at * F, n, act === "gelu_tanh" ? 1 : 0);
-      else loops.activate(at, n, act);
+      else k.activate(at * F, n, act === "silu" ? 1 : 0);
     },
-    mul: loops.mul,
+    mul: (dst, src, n) => k.mul(dst * F, src * F, n),
     attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale) {
       const mark = arena.top, scores = arena.alloc(pos0 + tq);
       k.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scores * F);

@@ -5,8 +5,10 @@
 // same order as on one thread, so results are bit-identical to the single-threaded kernel.
 //
 // Blocking waits are allowed in Node's main thread and in Web Workers, not in a browser page's
-// main thread: there, use one thread. How a helper is started is the host's business (Node:
-// worker_threads; browser: a Web Worker); both run `serveGemm` with the `HelperInit` given.
+// main thread: there the caller spins on the done flag instead (it would be computing its own
+// share meanwhile anyway; the wait is the helpers' remainder). How a helper is started is the
+// host's business (Node: worker_threads; browser: a Web Worker running serveGemm, the page
+// cross-origin isolated so that memory can be shared); both run `serveGemm` with the `HelperInit` given.
 
 import { instantiateKernels, type KernelFlavour, type WasmKernels } from "./wasm-module.js";
 
@@ -23,8 +25,8 @@ export interface HelperInit {
 /** Starts a helper thread that calls `serveGemm(init)`. */
 export type SpawnHelper = (init: HelperInit) => void;
 
-const SLOT_INTS = 16; // per helper: seq, done, failed, the memory's size in pages, then the 10 gemm arguments
-const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, ARGS = 4;
+const SLOT_INTS = 16; // per helper: seq, done, failed, the memory's size in pages, the 10 gemm arguments, ready
+const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, ARGS = 4, READY = 14;
 /** Bytes of control block per helper. */
 export const HELPER_SLOT = SLOT_INTS * 4;
 /**
@@ -43,6 +45,21 @@ export function sharedMemorySupported(): boolean {
   }
 }
 
+let blocking: boolean | null = null;
+
+/** Whether this thread may block in Atomics.wait (not a browser page's main thread). */
+export function canBlock(): boolean {
+  if (blocking === null) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // returns "not-equal" at once where allowed
+      blocking = true;
+    } catch {
+      blocking = false;
+    }
+  }
+  return blocking;
+}
+
 /** A new shared memory for the kernels (grows up to 4 GiB). */
 export function createSharedMemory(initialPages = 256): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: initialPages, maximum: 65536, shared: true });
@@ -53,6 +70,7 @@ export function serveGemm({ memory, control, index, flavour }: HelperInit): neve
   const k = instantiateKernels(memory, flavour);
   const slot = control / 4 + index * SLOT_INTS;
   let seen = 0;
+  Atomics.store(new Int32Array(memory.buffer), slot + READY, 1);
   for (;;) {
     const ctl = new Int32Array(memory.buffer); // re-made each time: the memory may have grown
     Atomics.wait(ctl, slot + SEQ, seen);
@@ -73,6 +91,7 @@ export function serveGemm({ memory, control, index, flavour }: HelperInit): neve
 /** The calling thread's side: `gemm` with the kernel's signature (minus the column range), split over 1 + helpers threads. */
 export class GemmPool {
   private seq = 0;
+  private readonly block = canBlock();
 
   /**
    * @param kernels the calling thread's instance, on `memory`
@@ -85,6 +104,14 @@ export class GemmPool {
 
   get threads(): number {
     return this.helpers + 1;
+  }
+
+  /** Helpers started and serving (until then the caller computes their shares itself). */
+  get readyHelpers(): number {
+    const ctl = new Int32Array(this.kernels.memory.buffer);
+    let n = 0;
+    for (let i = 0; i < this.helpers; i++) n += Atomics.load(ctl, this.control / 4 + i * SLOT_INTS + READY);
+    return n;
   }
 
   gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number): void {
@@ -101,6 +128,12 @@ export class GemmPool {
       const j0 = Math.min(n16, s * step), j1 = Math.min(n16, j0 + step);
       if (j0 >= j1) continue;
       const slot = this.control / 4 + (s - 1) * SLOT_INTS;
+      // A helper still starting (a page's worker needs the main thread's event loop to start, so
+      // waiting for it here would never end): its share is computed here, the same columns alike.
+      if (Atomics.load(ctl, slot + READY) !== 1) {
+        this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, j0, j1);
+        continue;
+      }
       ctl.set([a, lda, bp, c, m, k, n16, acc, j0, j1], slot + ARGS);
       Atomics.store(ctl, slot + PAGES, this.kernels.memory.buffer.byteLength / 65536);
       Atomics.store(ctl, slot + SEQ, seq);
@@ -111,7 +144,8 @@ export class GemmPool {
     for (const slot of posted) {
       // Wait on the very value just compared: loading it a second time for the wait would let the
       // helper's store and notify slip in between, and the wait would then sleep on seq forever.
-      for (let done = Atomics.load(ctl, slot + DONE); done !== seq; done = Atomics.load(ctl, slot + DONE)) Atomics.wait(ctl, slot + DONE, done);
+      if (this.block) for (let done = Atomics.load(ctl, slot + DONE); done !== seq; done = Atomics.load(ctl, slot + DONE)) Atomics.wait(ctl, slot + DONE, done);
+      else while (Atomics.load(ctl, slot + DONE) !== seq); // a page's main thread may not block: spin
       if (Atomics.exchange(ctl, slot + FAILED, 0) !== 0) throw new Error("a helper thread failed on its share of a matrix product");
     }
   }

@@ -32,6 +32,12 @@ export interface WasmKernels {
   attention(qkv: number, ld: number, z: number, ldz: number, tq: number, pos0: number, H: number, Hkv: number, dh: number, scale: number, scores: number): void;
   /** RoPE on the first rd dims of each dh-wide block; tables [positions, rd]. */
   rope(x: number, ld: number, rows: number, blocks: number, dh: number, rd: number, cos: number, sin: number, pos0: number): void;
+  /** Per row of `width`: out = x / √(mean(x²) + eps) · w. */
+  rmsNorm(x: number, w: number, out: number, rows: number, width: number, eps: number): void;
+  /** In place: kind 0 ReLU, 1 SiLU. */
+  activate(x: number, n: number, kind: number): void;
+  /** dst[i] ·= src[i]. */
+  mul(dst: number, src: number, n: number): void;
   /** dst[r] += src[r] (if src ≠ 0) + bias (if bias ≠ 0). */
   addRows(dst: number, ldd: number, src: number, lds: number, bias: number, rows: number, width: number): void;
 }
@@ -112,6 +118,7 @@ export function instantiateKernels(sharedMemory?: WebAssembly.Memory, f: KernelF
     layerNorm: fn("layer_norm"), layerNormBackward: fn("layer_norm_backward"),
     softmax: fn("softmax"), softmaxBackward: fn("softmax_backward"),
     attention: fn("attention"), rope: fn("rope"), addRows: fn("add_rows"),
+    rmsNorm: fn("rms_norm"), activate: fn("activate"), mul: fn("mul"),
   };
 }
 

@@ -67,6 +67,16 @@ for (const f of ["strict", "fma"] as const) {
         expect(js[5]).toBe(0);
       }
     });
+    it("the gate product in place, odd lengths (the SIMD body and the scalar tail)", () => {
+      for (const n of [1, 7, 64, 37]) {
+        const x = rand(n), y = rand(n);
+        const [js, wasm] = both([x, y], n, (rt, [a, b], out) => {
+          rt.heap.copyWithin(out, a!, a! + n);
+          rt.mul(out, b!, n);
+        });
+        expect(Array.from(wasm), `mul ${n}`).toEqual(Array.from(js)); // one float32 product each: the same bits
+      }
+    });
     it("causal attention with grouped key/value heads, from a cache offset", () => {
       for (const [H, Hkv, dh, T0, tq] of [[4, 4, 16, 0, 5], [4, 2, 8, 3, 2], [6, 3, 5, 0, 7], [2, 1, 36, 6, 1]] as const) {
         const D = H * dh, width = D + 2 * Hkv * dh, ld = Math.ceil(width / 16) * 16, rows = T0 + tq;

@@ -4,7 +4,7 @@
 
 import { existsSync } from "node:fs";
 import { parseConfig } from "../../src/model/config.js";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { spawnNodeHelper } from "../../src/cli/helper-threads.js";
 import { InferenceSession } from "../../src/model/inference.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
@@ -28,6 +28,9 @@ describe.runIf(existsSync(entry))("helper threads", () => {
     return out;
   };
 
+  // Helpers start in parallel; until one is serving, the caller computes its share. Give them the
+  // moment they need, so the products below really are split.
+  beforeAll(() => new Promise((r) => setTimeout(r, 500)));
   it("this Node shares WebAssembly memory between threads", () => expect(sharedMemorySupported()).toBe(true));
   it("names itself by its flavour and thread count", () => expect(pooled.name).toBe("wasm-simd (fma), 3 threads"));
   it("helpers compute in the caller's flavour: strict on 3 threads is strict on one", () => {
@@ -98,7 +101,10 @@ describe.runIf(existsSync(entry))("helper threads", () => {
     k.packB(arena.put(rand(kk * n16)) * 4, bp * 4, kk, n16, n16, 0);
     k.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, 0, n16);
     const want = Array.from(arena.heap.subarray(c, c + m * n16));
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    for (const t0 = Date.now(); pool.readyHelpers < 1 && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5); // the helper starting
     for (let i = 0; i < 100_000; i++) pool.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0);
     expect(Array.from(arena.heap.subarray(c, c + m * n16))).toEqual(want);
+    expect(pool.readyHelpers).toBe(1); // the helper was serving throughout (before it starts, the caller does its shares)
   }, 30_000);
 });

@@ -45,7 +45,8 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     server = createServer((req, res) => {
       const path = join(dist, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname).replace(/\/$/, "/index.html"));
       if (!path.startsWith(dist) || !existsSync(path)) return void res.writeHead(404).end();
-      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
+      // served as `npm start` serves it: cross-origin isolated, so the page may run helper threads
+      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream", "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" }).end(readFileSync(path));
     }).listen(0, "127.0.0.1");
     await new Promise((r) => server.on("listening", r));
     const address = server.address();
@@ -66,6 +67,17 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.textContent("[data-testid=source]")).toMatch(/shipped trained model/);
     expect(await page.locator("[data-testid=grid] [data-cell]").count()).toBe(40);
     await page.screenshot({ path: join(shots, "explorer.png") });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("computes with fused multiply-add and helper threads when served cross-origin isolated", async () => {
+    const { page, errors } = await open();
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const label = (await page.textContent("[data-testid=arithmetic]")) ?? "";
+    expect(label).toMatch(/wasm-simd \(fma\)/); // Chromium ≥ 114 has relaxed SIMD on
+    if (cores > 1) expect(label).toMatch(new RegExp(`${Math.min(4, cores)} threads`));
     expect(errors).toEqual([]);
     await page.close();
   });

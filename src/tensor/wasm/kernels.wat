@@ -793,7 +793,102 @@
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tl))))
 
-  ;; dst[r, :width] += src[r, :width] (if src ≠ 0) + bias (if bias ≠ 0), rows ldd and lds bytes apart.
+  ;; ---------- the imported families' row and elementwise kernels (inference) ----------
+
+  ;; Per row of `width`: out = x / √(mean(x²) + eps) · w (RMSNorm, LLaMA's norm; no mean, no bias).
+  (func (export "rms_norm")
+    (param $x i32) (param $w i32) (param $out i32) (param $rows i32) (param $width i32) (param $eps f32)
+    (local $r i32) (local $i i32) (local $w4 i32) (local $px i32) (local $po i32) (local $o i32)
+    (local $acc v128) (local $ms f32) (local $s f32) (local $inv f32) (local $inv4 v128)
+    (local.set $w4 (i32.and (local.get $width) (i32.const -4)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $px (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
+      (local.set $po (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
+      (local.set $acc (v128.const f32x4 0 0 0 0))
+      (local.set $i (i32.const 0))
+      (block $d1 (loop $l1
+        (br_if $d1 (i32.ge_u (local.get $i) (local.get $w4)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $acc (f32x4.add (local.get $acc)
+          (f32x4.mul (v128.load (i32.add (local.get $px) (local.get $o))) (v128.load (i32.add (local.get $px) (local.get $o))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $l1)))
+      (local.set $ms (call $hsum (local.get $acc)))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $i) (local.get $width)))
+        (local.set $s (f32.load (i32.add (local.get $px) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $ms (f32.add (local.get $ms) (f32.mul (local.get $s) (local.get $s))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l2)))
+      (local.set $inv (f32.div (f32.const 1)
+        (f32.sqrt (f32.add (f32.div (local.get $ms) (f32.convert_i32_u (local.get $width))) (local.get $eps)))))
+      (local.set $inv4 (f32x4.splat (local.get $inv)))
+      (local.set $i (i32.const 0))
+      (block $d3 (loop $l3
+        (br_if $d3 (i32.ge_u (local.get $i) (local.get $w4)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store (i32.add (local.get $po) (local.get $o))
+          (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $px) (local.get $o))) (local.get $inv4))
+                     (v128.load (i32.add (local.get $w) (local.get $o)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $l3)))
+      (block $d4 (loop $l4
+        (br_if $d4 (i32.ge_u (local.get $i) (local.get $width)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (f32.store (i32.add (local.get $po) (local.get $o))
+          (f32.mul (f32.mul (f32.load (i32.add (local.get $px) (local.get $o))) (local.get $inv))
+                   (f32.load (i32.add (local.get $w) (local.get $o)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; SiLU per lane: x·σ(x) = x / (1 + e⁻ˣ) (e⁻ˣ saturates at e⁸⁸: a very negative x gives a tiny value, not NaN).
+  (func $silu4 (param $x v128) (result v128)
+    (f32x4.div (local.get $x) (f32x4.add (global.get $f32x4:1) (call $exp4 (f32x4.neg (local.get $x))))))
+
+  ;; kind 0: ReLU, max(x, 0) (NaN stays NaN); kind 1: SiLU.
+  (func $act4 (param $x v128) (param $kind i32) (result v128)
+    (if (result v128) (local.get $kind)
+      (then (call $silu4 (local.get $x)))
+      (else (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)))))
+
+  ;; x[i] = act(x[i]) in place for n elements (kind as $act4).
+  (func (export "activate") (param $x i32) (param $n i32) (param $kind i32)
+    (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $x) (local.get $vend)))
+      (v128.store (local.get $x) (call $act4 (v128.load (local.get $x)) (local.get $kind)))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (br $v)))
+    (block $sdone (loop $s
+      (br_if $sdone (i32.ge_u (local.get $x) (local.get $end)))
+      (f32.store (local.get $x) (f32x4.extract_lane 0 (call $act4 (f32x4.splat (f32.load (local.get $x))) (local.get $kind))))
+      (local.set $x (i32.add (local.get $x) (i32.const 4)))
+      (br $s))))
+
+  ;; dst[i] ·= src[i] for n elements (the gated MLP's up · act(gate)).
+  (func (export "mul") (param $dst i32) (param $src i32) (param $n i32)
+    (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $dst) (local.get $vend)))
+      (v128.store (local.get $dst) (f32x4.mul (v128.load (local.get $dst)) (v128.load (local.get $src))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br $v)))
+    (block $sdone (loop $s
+      (br_if $sdone (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.mul (f32.load (local.get $dst)) (f32.load (local.get $src))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (br $s))))
+
+    ;; dst[r, :width] += src[r, :width] (if src ≠ 0) + bias (if bias ≠ 0), rows ldd and lds bytes apart.
   (func (export "add_rows")
     (param $dst i32) (param $ldd i32) (param $src i32) (param $lds i32) (param $bias i32) (param $rows i32) (param $width i32)
     (local $r i32) (local $i i32) (local $w4 i32) (local $o i32) (local $pd i32) (local $v v128) (local $s f32)

@@ -8,6 +8,7 @@ import {
   VOCAB, type ActivationCache, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
+import { sessionThreads } from "./threads.js";
 
 export type { MiniGPT, ModelConfig, TextTokenizer } from "minigpt";
 export { CANONICAL_TEXT } from "minigpt";
@@ -295,7 +296,7 @@ export function sample({ model, tok }: Loaded, ids: number[], opts: { temperatur
   const engine = chooseEngine();
   let session: InferenceSession | undefined;
   if (engine === "session") {
-    session = sessions.get(model) ?? new InferenceSession(model);
+    session = sessions.get(model) ?? new InferenceSession(model, sessionThreads());
     sessions.set(model, session);
   }
   const options = { maxNew: Math.min(model.config.context_len - prompt.length, 64), ...opts, stopAt: verb ? [EOS] : [], engine, ...(session === undefined ? {} : { session }) };

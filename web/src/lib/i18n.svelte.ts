@@ -9,6 +9,11 @@ const STRINGS = {
   subtitle: ["The residual stream you can click — every number is the model's own, computed in this page.", "El residual stream que puedes pulsar — cada número sale del propio modelo, calculado en esta página."],
   language: ["Español", "English"],
   checkpoint: ["Model", "Modelo"],
+  arithmetic: ["Arithmetic", "Aritmética"],
+  arithmeticHelp: [
+    "The WebAssembly kernels this page computes with: fma = fused multiply-add (relaxed SIMD), strict = multiply then add; helper threads when the page is served cross-origin isolated",
+    "Los kernels de WebAssembly con los que calcula esta página: fma = multiplicación y suma fusionadas (relaxed SIMD), strict = multiplicar y luego sumar; hilos auxiliares cuando la página se sirve con aislamiento de origen cruzado",
+  ],
   loadOwn: ["Open a model (a .safetensors checkpoint or a Hugging Face folder)", "Abre un modelo (un checkpoint .safetensors o una carpeta de Hugging Face)"],
   chooseFile: ["Choose files…", "Elegir archivos…"],
   chooseFolder: ["…or a model folder", "…o una carpeta de modelo"],

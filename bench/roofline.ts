@@ -1,0 +1,91 @@
+// The ceiling, measured: how many float32 operations per second 128-bit WebAssembly SIMD can do on
+// this machine (a loop of independent multiply-adds on registers only — no loads, no stores, 12
+// accumulators, more than enough to cover the latency), in both flavours; and from it, the best
+// time any WebAssembly kernel could take for a forward pass (its multiply-adds at that peak) and so
+// the best ratio to onnxruntime, whose native kernels use 512-bit AVX-512. A target above that ratio
+// is out of reach for WebAssembly here, whatever the kernels do.
+
+import wabtInit from "wabt";
+import { describeModel } from "../src/model/architecture.js";
+import type { ModelConfig } from "../src/model/config.js";
+import { createWasmKernels, Rng } from "../src/tensor/index.js";
+import { formatMs } from "./measure.js";
+
+const ACCUMULATORS = 12;
+
+/** A module whose run(n, x) does n iterations of 12 independent a·b + c on four lanes each. */
+function peakLoop(fused: boolean): string {
+  const locals = Array.from({ length: ACCUMULATORS }, (_, i) => `(local $c${i} v128)`).join(" ");
+  const madd = (c: string): string => (fused ? `(f32x4.relaxed_madd (local.get $a) (local.get $b) ${c})` : `(f32x4.add (f32x4.mul (local.get $a) (local.get $b)) ${c})`);
+  const body = Array.from({ length: ACCUMULATORS }, (_, i) => `(local.set $c${i} ${madd(`(local.get $c${i})`)})`).join("\n");
+  const sum = Array.from({ length: ACCUMULATORS }, (_, i) => `(local.get $c${i})`).reduce((x, y) => `(f32x4.add ${x} ${y})`);
+  return `(module
+  (func (export "run") (param $n i32) (param $x f32) (result f32) (local $a v128) (local $b v128) ${locals}
+    (local.set $a (f32x4.splat (local.get $x)))
+    (local.set $b (f32x4.splat (f32.const 0.999)))
+    (loop $l ${body}
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (f32x4.extract_lane 0 ${sum})))`;
+}
+
+/** GFLOP/s of the register-only loop (best of 7 runs of 2·10⁷ iterations). */
+export async function measurePeak(fused: boolean): Promise<number> {
+  const wabt = await wabtInit();
+  const module = wabt.parseWat("peak.wat", peakLoop(fused), { simd: true, relaxed_simd: true });
+  const { buffer } = module.toBinary({});
+  module.destroy();
+  const run = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(buffer)), {}).exports["run"] as (n: number, x: number) => number;
+  const n = 2e7;
+  run(1e5, 1);
+  let best = Infinity;
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    run(n, 1);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (n * ACCUMULATORS * 8) / best / 1e6;
+}
+
+/** Floating-point operations (2 per multiply-add) of one causal forward over T tokens, logits at every position. */
+export function forwardFlops(c: ModelConfig, T: number): number {
+  const spec = describeModel(c), A = spec.block.attn, M = spec.block.mlp;
+  const d = c.d_model, D = A.n_heads * A.d_head, Dkv = A.n_kv_heads * A.d_head;
+  const pairs = (T * (T + 1)) / 2; // (query, key) pairs a causal mask keeps
+  const perBlock = T * d * (D + 2 * Dkv) + A.n_heads * pairs * A.d_head * 2 + T * D * d + (M === null ? 0 : T * d * c.d_ff * (M.gated ? 3 : 2));
+  return 2 * (spec.n_layers * perBlock + T * d * c.vocab_size);
+}
+
+export interface RooflineRow { what: string; ours: string; peer: string; peerName: string; ratio: number }
+
+/**
+ * Rows: the measured peak in each flavour; matmul 768³ in each flavour; and for each forward given
+ * (with onnxruntime's measured time), the fastest a WebAssembly forward could be at that peak.
+ */
+export async function rooflineRows(forwards: readonly { label: string; config: ModelConfig; T: number; ortMs: number; oursMs: number }[]): Promise<RooflineRow[]> {
+  const fma = await measurePeak(true), strict = await measurePeak(false);
+  const rows: RooflineRow[] = [
+    { what: "128-bit SIMD peak: register-only loop of f32x4.relaxed_madd (fma), 1 thread", ours: `${fma.toFixed(1)} GFLOP/s`, peer: `${strict.toFixed(1)} GFLOP/s`, peerName: "the same loop with f32x4.mul + f32x4.add (strict)", ratio: fma / strict },
+  ];
+  const rng = new Rng(3), n = 768;
+  const a = Float32Array.from({ length: n * n }, () => rng.normal()), b = Float32Array.from({ length: n * n }, () => rng.normal()), c = new Float32Array(n * n);
+  const gflops = (k: ReturnType<typeof createWasmKernels>): number => {
+    k.matmul(a, 0, b, 0, c, 0, n, n, n, false, false, false);
+    let best = Infinity;
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      k.matmul(a, 0, b, 0, c, 0, n, n, n, false, false, false);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return (2 * n ** 3) / best / 1e6;
+  };
+  const mmFma = gflops(createWasmKernels({ flavour: "fma" })), mmStrict = gflops(createWasmKernels({ flavour: "strict" }));
+  rows.push({ what: `matmul 768³, 1 thread, fma kernels (${((100 * mmFma) / fma).toFixed(0)}% of the fma peak)`, ours: `${mmFma.toFixed(1)} GFLOP/s`, peer: `${mmStrict.toFixed(1)} GFLOP/s`, peerName: `our strict kernels (${((100 * mmStrict) / strict).toFixed(0)}% of their peak)`, ratio: mmFma / mmStrict });
+  for (const f of forwards) {
+    const flops = forwardFlops(f.config, f.T), floorMs = flops / (fma * 1e6);
+    rows.push({
+      what: `${f.label}: the fastest possible WebAssembly forward (${(flops / 1e6).toFixed(2)} MFLOP at the peak); ours ${formatMs(f.oursMs)} = ${((100 * floorMs) / f.oursMs).toFixed(0)}% of peak`,
+      ours: formatMs(floorMs), peer: formatMs(f.ortMs), peerName: "onnxruntime-node, 1 thread (AVX-512): the best ratio reachable", ratio: f.ortMs / floorMs,
+    });
+  }
+  return rows;
+}
