@@ -144,8 +144,10 @@
     (local.set $ps (i32.shl (local.get $k) (i32.const 6)))
     (local.set $mEven (i32.and (local.get $m) (i32.const -2)))
     (loop $kblock
+      ;; a lone row (decode) reuses no panel: read each panel in one sweep, unblocked
       (local.set $kc (select (i32.const 256) (i32.sub (local.get $k) (local.get $k0))
-                             (i32.gt_u (i32.sub (local.get $k) (local.get $k0)) (i32.const 256))))
+                             (i32.and (i32.gt_u (local.get $m) (i32.const 1))
+                                      (i32.gt_u (i32.sub (local.get $k) (local.get $k0)) (i32.const 256)))))
       (local.set $accNow (i32.or (local.get $acc) (i32.ne (local.get $k0) (i32.const 0))))
       ;; pairs of rows, panel by panel
       (local.set $j (local.get $j0))
