@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VOCAB } from "../../src/train/vocab.js";
+import { LESSONS } from "../../web/src/lib/lessons.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const CHROMIUM = "/usr/bin/chromium";
@@ -467,7 +468,80 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.selectOption("[data-testid=model-pick]", "induction");
     await page.waitForSelector("[data-testid=timeline]");
     await audit("induction model, Spanish");
+    await page.click("[data-testid=theme]");
+    expect(await page.evaluate(() => document.documentElement.dataset["theme"])).toBe("dark");
+    await audit("induction model, Spanish, dark theme");
+    await page.selectOption("[data-testid=model-pick]", "shipped");
+    await page.click("[data-testid=lesson-start-residual]");
+    await page.click("[data-testid=lesson-reveal]");
+    await audit("shipped model, a lesson open, dark theme");
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  for (const lang of ["en", "es"] as const) {
+    it(`each lesson runs from start to end in ${lang === "en" ? "English" : "Spanish"}: every step focuses its view and the model answers its question`, async () => {
+      const { page, errors } = await open(1280, lang === "es" ? "#lang=es" : "");
+      const L = lang === "en" ? 0 : 1;
+      for (const lesson of LESSONS) {
+        await page.click(`[data-testid=lesson-start-${lesson.id}]`);
+        expect(await page.textContent("[data-testid=lesson] h2")).toBe(lesson.title[L]);
+        for (const [i, step] of lesson.steps.entries()) {
+          expect(await page.textContent("[data-testid=lesson-step]")).toMatch(new RegExp(`${i + 1} / ${lesson.steps.length}`));
+          expect(await page.textContent("[data-testid=lesson-title]")).toBe(step.title[L]);
+          // the step's view is outlined and in sight (the spine's own views scroll inside the spine)
+          const focused = page.locator(`[data-panel=${step.panel}]`);
+          expect(await focused.getAttribute("class")).toMatch(/\bfocus\b/);
+          await page.waitForFunction((panel) => {
+            const r = document.querySelector(`[data-panel=${panel}]`)!.getBoundingClientRect();
+            return r.top < innerHeight && r.bottom > 0;
+          }, step.panel, { timeout: 5000 });
+          expect(new URL(page.url()).hash).toContain(`lesson=${lesson.id}.${i}`);
+          if (step.question !== undefined) {
+            await page.click("[data-testid=lesson-reveal]");
+            const answer = (await page.textContent("[data-testid=lesson-answer]")) ?? "";
+            expect(answer, `${lesson.id} step ${i + 1}`).toMatch(/\d/); // a number computed from the model
+            expect(answer).not.toMatch(/unexpected|inesperado|should never|no debería|differ:|no coinciden/);
+          }
+          await page.click("[data-testid=lesson-next]");
+        }
+        expect(await page.textContent("[data-testid=lesson-done]")).toBe(lang === "en" ? "Lesson complete — the page is yours: every view stays as the lesson left it." : "Lección completada: la página es tuya, cada vista queda como la dejó la lección.");
+        await page.click("[data-testid=lesson-leave]");
+        expect(await page.locator("section.focus").count()).toBe(0);
+      }
+      if (lang === "en") await page.screenshot({ path: join(shots, "lesson.png") });
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
+
+  it("a lesson answers from the model in the page, and a link reopens the lesson at its step", async () => {
+    const { page, errors } = await open(1280, "#lesson=residual.3");
+    expect(await page.textContent("[data-testid=lesson-step]")).toMatch(/4 \/ 6/);
+    await page.click("[data-testid=lesson-reveal]");
+    // the bigram floor, as the budget panel computes it: k = 0's top token is in the answer
+    const answer = (await page.textContent("[data-testid=lesson-answer]")) ?? "";
+    await page.click("[data-testid=budget-0]");
+    const floor = (await page.locator("[data-testid=budget-table] tr td.mono").first().textContent()) ?? "";
+    expect(answer).toContain(`k = 0 gives “${floor}”`);
+    // leave at any step: the page keeps the lesson's selection and goes on as a free explorer
+    await page.click("[data-testid=lesson-leave]");
+    expect(new URL(page.url()).hash).not.toContain("lesson=");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("the layout: the grid and the diagram stay in view (the spine) while the views scroll beside them", async () => {
+    const { page } = await open(1280);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.locator("[data-testid=patch-pos]").scrollIntoViewIfNeeded();
+    const grid = await page.locator("[data-panel=grid]").boundingBox();
+    expect(grid!.y).toBeLessThan(800);
+    expect(grid!.y + grid!.height).toBeGreaterThan(0);
+    await page.screenshot({ path: join(shots, "layout.png") });
+    // a narrow window: one column, nothing wider than the window
+    await page.setViewportSize({ width: 600, height: 900 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(600);
     await page.close();
   });
 

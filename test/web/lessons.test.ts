@@ -1,0 +1,52 @@
+// The lessons' answers, computed in Node from the shipped model and checked against the library
+// computed another way: the deltas add up to the stream, the bigram floor is the zero-block
+// forward's argmax, the parameter count is the locked 103,680, and every answer exists in both languages.
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { blockBudget, noGrad, softmaxVec, topK } from "../../src/index.js";
+import { analyse, CANONICAL_TEXT, readText } from "../../web/src/lib/compute.js";
+import { blockDeltas, commitDepth, LESSONS } from "../../web/src/lib/lessons.js";
+import { fromCheckpointBytes } from "../../web/src/lib/models.js";
+
+const loaded = fromCheckpointBytes(new Uint8Array(readFileSync(new URL("../../checkpoints/minigpt.safetensors", import.meta.url))), "minigpt.safetensors");
+const view = analyse(loaded, readText(CANONICAL_TEXT, loaded.tok).ids);
+const ctx = { loaded, view };
+const answers = new Map(LESSONS.flatMap((l) => l.steps.map((s, i) => [`${l.id}.${i}`, s.question?.answer(ctx)] as const)));
+
+describe("the lessons, answered by the shipped model", () => {
+  it("every question has an answer in English and in Spanish, different texts, each with a number", () => {
+    for (const [key, a] of answers) {
+      if (a === undefined) continue;
+      expect(a[0], key).toMatch(/\d/);
+      expect(a[1], key).toMatch(/\d/);
+      expect(a[0], key).not.toBe(a[1]);
+    }
+  });
+  it("block deltas: each block's delta is the stream after it minus before it, and they add up to top − embedding", () => {
+    const p = view.ids.length - 1, deltas = blockDeltas(ctx, p);
+    expect(deltas.map((d) => d.layer)).toEqual([0, 1]);
+    const top = view.vectors.at(-1)![p]!, h0 = view.vectors[0]![p]!;
+    const whole = Math.sqrt(top.reduce((s, x, i) => s + (x - h0[i]!) ** 2, 0));
+    // ‖Δ₀ + Δ₁‖ ≤ ‖Δ₀‖ + ‖Δ₁‖ and block 1's delta is after mlp 1 − after mlp 0
+    expect(whole).toBeLessThanOrEqual(deltas[0]!.norm + deltas[1]!.norm + 1e-6);
+    const mid = view.vectors[2]![p]!;
+    expect(deltas[1]!.norm).toBeCloseTo(Math.sqrt(top.reduce((s, x, i) => s + (x - mid[i]!) ** 2, 0)), 5);
+  });
+  it("the bigram floor's answer is the zero-block forward's top token, computed by the library directly", () => {
+    const p = view.ids.length - 1;
+    const floor = topK(softmaxVec(noGrad(() => blockBudget(loaded.model, view.ids, 0))[p]!), 1)[0]!;
+    expect(answers.get("residual.3")![0]).toContain(`k = 0 gives “${view.tok.decode([floor.id])}”`);
+  });
+  it("the parameter count is the locked 103,680 and the formula agrees; the head is tied", () => {
+    expect(answers.get("minigpt.1")![0]).toBe("103,680 parameters, counted tensor by tensor; the formula gives the same 103,680.");
+    expect(answers.get("minigpt.4")![0]).toMatch(/^Yes: logits = h · W_Eᵀ/);
+    expect(answers.get("residual.5")![0]).toBe("GPT-2 small: d_ff : d_model = 3072 : 768 = 4. This model: 256 : 64 = 4.00.");
+  });
+  it("the commit depth is where the lens's top token becomes and stays the final one", () => {
+    const c = commitDepth(ctx, view.ids.length - 1);
+    expect(c.state).toBeGreaterThanOrEqual(0);
+    expect(c.state).toBeLessThan(c.states);
+  });
+  it("causality holds on the canonical sequence", () => expect(answers.get("minigpt.5")![0]).toMatch(/^No — checked now on these 8 tokens/));
+});

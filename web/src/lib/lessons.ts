@@ -1,0 +1,314 @@
+// Guided lessons: the course's residual-stream lesson ("The residual stream as the object") and its
+// Mini-GPT chapter (Phase 17), as tours through the explorer. Our own text, following the course's
+// structure; each step brings a view into focus, and each question is answered by the model loaded
+// in the page — computed here, in Node-testable code, not written down. English and Spanish.
+
+import { describeModel, formulaCount, GPT2_SMALL, inventory } from "minigpt";
+import { budget, causalityHolds, decomposition, lastState, lensGrid, type StreamView } from "./compute.js";
+import type { Loaded } from "./models.js";
+
+/** English and Spanish. */
+export type Text2 = readonly [string, string];
+
+/** The views a step can bring into focus (each is a section of the page with data-panel = this). */
+export type Panel = "grid" | "vector" | "budget" | "attention" | "architecture" | "causality";
+
+/** What a question's answer needs: the model and the analysed input. */
+export interface LessonContext {
+  readonly loaded: Loaded;
+  readonly view: StreamView;
+}
+
+export interface LessonStep {
+  readonly title: Text2;
+  readonly body: Text2;
+  /** The view this step is about; the page scrolls it into view and outlines it. */
+  readonly panel: Panel;
+  /** The cell the step selects: the top of the stack or the embedding row, at the last position. */
+  readonly cell?: "top" | "embed";
+  readonly question?: { readonly ask: Text2; readonly answer: (ctx: LessonContext) => Text2 };
+}
+
+export interface Lesson {
+  readonly id: "residual" | "minigpt";
+  readonly title: Text2;
+  /** Where the course teaches it. */
+  readonly source: Text2;
+  readonly steps: readonly LessonStep[];
+}
+
+const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(digits) : x.toExponential(1));
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const norm = (v: readonly number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+const last = (ctx: LessonContext): number => ctx.view.ids.length - 1;
+const quoted = (ctx: LessonContext, p: number): string => `“${ctx.view.tokens[p]}”`;
+
+/** Each block's delta at a position: the stream after the block minus the stream before it. */
+export function blockDeltas(ctx: LessonContext, position: number): { layer: number; norm: number; share: number }[] {
+  const { view } = ctx, parts = view.stateParts;
+  const out: { layer: number; norm: number; share: number }[] = [];
+  for (let s = 1; s < parts.length; s++) {
+    const layer = parts[s]!.layer;
+    const isLast = s === parts.length - 1 || parts[s + 1]!.layer !== layer;
+    if (!isLast) continue;
+    const first = parts.findIndex((p) => p.layer === layer); // the block's first state after h_before
+    const before = view.vectors[first - 1]![position]!, after = view.vectors[s]![position]!;
+    const delta = after.map((x, i) => x - before[i]!);
+    out.push({ layer, norm: norm(delta), share: norm(delta) / Math.max(norm(after), 1e-12) });
+  }
+  return out;
+}
+
+/** The first stream state from which the logit lens's top token is the model's final answer. */
+export function commitDepth(ctx: LessonContext, position: number): { state: number; token: string; states: number } {
+  const grid = lensGrid(ctx.loaded.model, ctx.view);
+  const final = grid.at(-1)![position]!;
+  let state = grid.length - 1;
+  while (state > 0 && grid[state - 1]![position]!.id === final.id) state--;
+  return { state, token: final.token, states: grid.length };
+}
+
+const stateName = (ctx: LessonContext, s: number): string => {
+  const p = ctx.view.stateParts[s]!;
+  return p.after === "embed" ? "h₀" : `${p.after} ${p.layer}`;
+};
+
+export const LESSONS: readonly Lesson[] = [
+  {
+    id: "residual",
+    title: ["The residual stream as the object", "El residual stream como objeto"],
+    source: ["Course lesson “The Transformer Block · The residual stream as the object” (Elhage et al. 2021)", "Lección del curso «The Transformer Block · The residual stream as the object» (Elhage et al. 2021)"],
+    steps: [
+      {
+        title: ["The stream is the noun", "El stream es el sustantivo"],
+        body: [
+          "Stop reading the residual stream as plumbing between blocks. It is what the model operates on: one vector per position, flowing from the embedding (bottom row of the grid) to the unembedding (top row). Every sublayer reads the stream, computes a delta and adds it back. The selected cell is the top of the stack at the last position.",
+          "Deja de ver el residual stream como la tubería entre bloques. Es aquello sobre lo que opera el modelo: un vector por posición, que sube desde el embedding (fila inferior de la rejilla) hasta el unembedding (fila superior). Cada subcapa lee el stream, calcula un delta y lo suma de vuelta. La celda seleccionada es la cima de la pila en la última posición.",
+        ],
+        panel: "grid",
+        cell: "top",
+        question: {
+          ask: ["How wide is the stream, and does its width change between the bottom and the top?", "¿Qué anchura tiene el stream, y cambia entre la base y la cima?"],
+          answer: (ctx) => {
+            const widths = new Set(ctx.view.vectors.flatMap((row) => row.map((v) => v.length)));
+            const d = [...widths][0]!, n = ctx.view.vectors.length;
+            return widths.size === 1
+              ? [`d_model = ${d} in every one of the ${n} states of this model: depth adds rows, never width.`, `d_model = ${d} en cada uno de los ${n} estados de este modelo: la profundidad añade filas, nunca anchura.`]
+              : [`Widths ${[...widths].join(", ")} — not one width (unexpected).`, `Anchuras ${[...widths].join(", ")} — no es una sola (inesperado).`];
+          },
+        },
+      },
+      {
+        title: ["Composition by addition", "Composición por suma"],
+        body: [
+          "In a Pre-LN model every sublayer's output is added to the trunk, so after N blocks h_N = h₀ + Σ Δ_ℓ: the whole forward pass is a sum of vectors. Tick “decompose into sources” in the vector view: the top cell splits into one row per source — the embedding, then each attention and MLP — and the rows add up to the vector.",
+          "En un modelo Pre-LN la salida de cada subcapa se suma al tronco, así que tras N bloques h_N = h₀ + Σ Δ_ℓ: todo el forward es una suma de vectores. Marca «descomponer en fuentes» en la vista del vector: la celda superior se parte en una fila por fuente —el embedding, luego cada atención y cada MLP— y las filas suman el vector.",
+        ],
+        panel: "vector",
+        cell: "top",
+        question: {
+          ask: ["Do the sources really add up to the stream vector?", "¿De verdad suman las fuentes el vector del stream?"],
+          answer: (ctx) => {
+            const d = decomposition(ctx.loaded.model, ctx.view, lastState(ctx.loaded.model), last(ctx), false);
+            return d.additive
+              ? [`Yes: ${d.labels.length} sources (${d.labels.join(", ")}) add up to the vector at ${quoted(ctx, last(ctx))} within ${fmt(d.maxError, 7)} — float32 rounding.`, `Sí: ${d.labels.length} fuentes (${d.labels.join(", ")}) suman el vector en ${quoted(ctx, last(ctx))} con un error de ${fmt(d.maxError, 7)}: el redondeo de float32.`]
+              : [`Not in this model: it is Post-LN, so a LayerNorm sits between the adds (the sources miss the vector by ${fmt(d.maxError)}).`, `En este modelo no: es Post-LN, así que hay una LayerNorm entre las sumas (las fuentes fallan por ${fmt(d.maxError)}).`];
+          },
+        },
+      },
+      {
+        title: ["When a block does nothing", "Cuando un bloque no hace nada"],
+        body: [
+          "Because the stream is a sum, each block's contribution at each position is one vector you can read off: the state after the block minus the state before it.",
+          "Como el stream es una suma, la contribución de cada bloque en cada posición es un vector que se puede leer: el estado tras el bloque menos el estado antes de él.",
+        ],
+        panel: "grid",
+        cell: "top",
+        question: {
+          ask: ["At some position, block ℓ's delta is exactly the zero vector. What does block ℓ contribute to that token's stream?", "En alguna posición, el delta del bloque ℓ es exactamente el vector cero. ¿Qué aporta el bloque ℓ al stream de ese token?"],
+          answer: (ctx) => {
+            const p = last(ctx), deltas = blockDeltas(ctx, p);
+            const min = deltas.reduce((a, b) => (b.norm < a.norm ? b : a));
+            return [
+              `Nothing: h after = h before + 0, in every dimension. In this model no block is silent at ${quoted(ctx, p)}: the smallest delta is block ${min.layer}'s, ‖Δ‖ = ${fmt(min.norm)} (${pct(min.share)} of ‖h‖ after it); ${deltas.map((x) => `block ${x.layer} ${fmt(x.norm)}`).join(", ")}.`,
+              `Nada: h después = h antes + 0, en cada dimensión. En este modelo ningún bloque calla en ${quoted(ctx, p)}: el delta más pequeño es el del bloque ${min.layer}, ‖Δ‖ = ${fmt(min.norm)} (${pct(min.share)} de ‖h‖ tras él); ${deltas.map((x) => `bloque ${x.layer} ${fmt(x.norm)}`).join(", ")}.`,
+            ];
+          },
+        },
+      },
+      {
+        title: ["The bigram floor", "El suelo del bigrama"],
+        body: [
+          "Turn every block off (k = 0 in the block budget) and the forward pass collapses to the unembedding of the token's own embedding: a bigram model, P(next | this token). Each block then buys a context-dependent correction to that floor.",
+          "Apaga todos los bloques (k = 0 en el presupuesto de bloques) y el forward se reduce al unembedding del propio embedding del token: un modelo de bigramas, P(siguiente | este token). Cada bloque compra después una corrección que depende del contexto.",
+        ],
+        panel: "budget",
+        cell: "top",
+        question: {
+          ask: ["With no blocks at all, what does the model predict after the last token? And with all of them?", "Sin ningún bloque, ¿qué predice el modelo tras el último token? ¿Y con todos?"],
+          answer: (ctx) => {
+            const p = last(ctx), L = ctx.loaded.model.config.n_layers;
+            const floor = budget(ctx.loaded.model, ctx.view, p, 0, 1)[0]!, full = budget(ctx.loaded.model, ctx.view, p, L, 1)[0]!;
+            return [
+              `After ${quoted(ctx, p)}: k = 0 gives “${floor.token}” (${pct(floor.prob)}); all ${L} blocks give “${full.token}” (${pct(full.prob)}).`,
+              `Tras ${quoted(ctx, p)}: k = 0 da «${floor.token}» (${pct(floor.prob)}); los ${L} bloques dan «${full.token}» (${pct(full.prob)}).`,
+            ];
+          },
+        },
+      },
+      {
+        title: ["Reading the stream at any depth", "Leer el stream a cualquier profundidad"],
+        body: [
+          "Every intermediate state can be decoded by the same final norm and unembedding: the logit lens (nostalgebraist 2020). Tick “show the logit lens in each cell” above the grid: each cell then shows its best guess for the next token, and you can see where the answer appears.",
+          "Cada estado intermedio se puede decodificar con la misma norma final y el mismo unembedding: el logit lens (nostalgebraist 2020). Marca «mostrar el logit lens en cada celda» sobre la rejilla: cada celda muestra entonces su mejor apuesta para el siguiente token, y se ve dónde aparece la respuesta.",
+        ],
+        panel: "grid",
+        cell: "top",
+        question: {
+          ask: ["From which depth on does the stream at the last position already hold the final answer?", "¿Desde qué profundidad contiene ya el stream en la última posición la respuesta final?"],
+          answer: (ctx) => {
+            const c = commitDepth(ctx, last(ctx));
+            return [
+              `From ${stateName(ctx, c.state)} (state ${c.state} of ${c.states - 1}) on, the lens's top token is the final “${c.token}”.`,
+              `Desde ${stateName(ctx, c.state)} (estado ${c.state} de ${c.states - 1}), el primer token de la lente es ya el final, «${c.token}».`,
+            ];
+          },
+        },
+      },
+      {
+        title: ["Bandwidth", "Ancho de banda"],
+        body: [
+          "The stream has d dimensions, and every sublayer of every block writes into it: attention through W_O (d² parameters), the MLP through W_out (d_ff·d). Far more computational dimensions want to write than the stream has room for, so heads and neurons specialise into subspaces.",
+          "El stream tiene d dimensiones, y cada subcapa de cada bloque escribe en él: la atención a través de W_O (d² parámetros), el MLP a través de W_out (d_ff·d). Quieren escribir muchas más dimensiones de cómputo de las que caben, así que cabezas y neuronas se especializan en subespacios.",
+        ],
+        panel: "architecture",
+        question: {
+          ask: ["In GPT-2 small, what is the ratio of FFN output dims to stream dims? And in the model loaded here?", "En GPT-2 small, ¿cuál es la razón entre las dimensiones de salida del FFN y las del stream? ¿Y en el modelo cargado aquí?"],
+          answer: (ctx) => {
+            const c = ctx.loaded.model.config;
+            return [
+              `GPT-2 small: d_ff : d_model = ${GPT2_SMALL.d_ff} : ${GPT2_SMALL.d_model} = ${GPT2_SMALL.d_ff / GPT2_SMALL.d_model}. This model: ${c.d_ff} : ${c.d_model} = ${fmt(c.d_ff / c.d_model, 2)}.`,
+              `GPT-2 small: d_ff : d_model = ${GPT2_SMALL.d_ff} : ${GPT2_SMALL.d_model} = ${GPT2_SMALL.d_ff / GPT2_SMALL.d_model}. Este modelo: ${c.d_ff} : ${c.d_model} = ${fmt(c.d_ff / c.d_model, 2)}.`,
+            ];
+          },
+        },
+      },
+    ],
+  },
+  {
+    id: "minigpt",
+    title: ["Mini-GPT, the chapter", "Mini-GPT, el capítulo"],
+    source: ["Course Phase 17, “Tiny Transformer Block & Mini-GPT”", "Fase 17 del curso, «Tiny Transformer Block & Mini-GPT»"],
+    steps: [
+      {
+        title: ["The locked config", "La configuración fijada"],
+        body: [
+          "Mini-GPT is the smallest object that is recognisably a language model: a token embedding, Pre-LN blocks of attention and a GELU MLP, a final LayerNorm and a head tied to the embedding. The diagram is drawn from the loaded model's own description; click a box to open its state in the grid.",
+          "Mini-GPT es el objeto más pequeño que se reconoce como modelo de lenguaje: un embedding de tokens, bloques Pre-LN de atención y un MLP con GELU, una LayerNorm final y una cabeza atada al embedding. El diagrama sale de la propia descripción del modelo cargado; pulsa una caja para abrir su estado en la rejilla.",
+        ],
+        panel: "architecture",
+        question: {
+          ask: ["What are this model's d_model, heads, layers, d_ff, vocabulary and context?", "¿Cuáles son d_model, cabezas, capas, d_ff, vocabulario y contexto de este modelo?"],
+          answer: ({ loaded: { model } }) => {
+            const c = model.config, s = `d_model ${c.d_model}, ${c.n_heads} heads of ${c.d_model / c.n_heads}, ${c.n_layers} layers, d_ff ${c.d_ff}, vocabulary ${c.vocab_size}, context ${c.context_len}`;
+            return [s + ".", s.replace("heads of", "cabezas de").replace("layers", "capas").replace("vocabulary", "vocabulario").replace("context", "contexto") + "."];
+          },
+        },
+      },
+      {
+        title: ["Every parameter, counted", "Cada parámetro, contado"],
+        body: [
+          "Given d_model, heads, layers, d_ff and the vocabulary you can write the parameter count to the digit. The page counts the model's tensors one by one and sets them against the closed-form formula.",
+          "Con d_model, cabezas, capas, d_ff y el vocabulario se puede escribir el número de parámetros hasta el último dígito. La página cuenta los tensores del modelo uno a uno y los compara con la fórmula cerrada.",
+        ],
+        panel: "architecture",
+        question: {
+          ask: ["How many parameters does the model have, and does the formula agree?", "¿Cuántos parámetros tiene el modelo, y coincide la fórmula?"],
+          answer: ({ loaded: { model } }) => {
+            const total = inventory(model.config, model).total, formula = formulaCount(model.config), n = total.toLocaleString("en-US");
+            return total === formula
+              ? [`${n} parameters, counted tensor by tensor; the formula gives the same ${n}.`, `${n} parámetros, contados tensor a tensor; la fórmula da los mismos ${n}.`]
+              : [`${n} counted, ${formula.toLocaleString("en-US")} by the formula: they differ.`, `${n} contados, ${formula.toLocaleString("en-US")} según la fórmula: no coinciden.`];
+          },
+        },
+      },
+      {
+        title: ["The Pre-LN block", "El bloque Pre-LN"],
+        body: [
+          "h_new = h_old + sublayer(LN(h_old)): each sublayer reads a normalised copy of the stream and adds its output back; the stream itself is never normalised on the way up. Post-LN (the original Transformer) normalises the sum instead; GPT-J and Pythia run attention and MLP in parallel on the same input.",
+          "h_nuevo = h_viejo + subcapa(LN(h_viejo)): cada subcapa lee una copia normalizada del stream y suma su salida; el stream en sí nunca se normaliza al subir. Post-LN (el Transformer original) normaliza la suma; GPT-J y Pythia ejecutan atención y MLP en paralelo sobre la misma entrada.",
+        ],
+        panel: "architecture",
+        question: {
+          ask: ["Which arrangement does the loaded model use?", "¿Qué disposición usa el modelo cargado?"],
+          answer: ({ loaded: { model } }) => {
+            const spec = describeModel(model.config), r = spec.block.residual, L = spec.n_layers;
+            const adds = L * (spec.block.mlp === null ? 1 : 2), norm = spec.block.ln1.kind === "layernorm" ? "LayerNorm" : "RMSNorm";
+            const en = { pre: `Pre-LN: each sublayer reads ${norm}(h) and adds to h — ${adds} additions to the stream over ${L} blocks, then a final ${norm} before the unembedding.`, post: `Post-LN: h ← ${norm}(h + sublayer(h)), ${adds} times over ${L} blocks: the stream itself is normalised after every add.`, parallel: `parallel: h ← h + attn(${norm}₁(h)) + mlp(${norm}₂(h)), both reading the same h, in each of ${L} blocks.` }[r];
+            const es = { pre: `Pre-LN: cada subcapa lee ${norm}(h) y suma a h — ${adds} sumas al stream en ${L} bloques, y una ${norm} final antes del unembedding.`, post: `Post-LN: h ← ${norm}(h + subcapa(h)), ${adds} veces en ${L} bloques: el propio stream se normaliza tras cada suma.`, parallel: `paralela: h ← h + atención(${norm}₁(h)) + mlp(${norm}₂(h)), ambas leyendo el mismo h, en cada uno de los ${L} bloques.` }[r];
+            return [en, es];
+          },
+        },
+      },
+      {
+        title: ["Attention mixes positions", "La atención mezcla posiciones"],
+        body: [
+          "Attention is the token-mixer: each head reads the stream at every earlier position and writes a weighted mix back at the current one. The MLP is the feature-mixer, one position at a time. Without attention no information would cross between positions.",
+          "La atención mezcla tokens: cada cabeza lee el stream en cada posición anterior y escribe una mezcla ponderada en la actual. El MLP mezcla rasgos, posición a posición. Sin atención ninguna información pasaría de una posición a otra.",
+        ],
+        panel: "attention",
+        cell: "top",
+        question: {
+          ask: ["From the last position, which earlier token does each head of block 0 read most?", "Desde la última posición, ¿qué token anterior lee más cada cabeza del bloque 0?"],
+          answer: (ctx) => {
+            const p = last(ctx), heads = ctx.view.patterns[0]!;
+            const reads = heads.map((h, i) => {
+              const row = h[p]!, j = row.indexOf(Math.max(...row));
+              return { i, j, w: row[j]! };
+            });
+            return [
+              reads.map((r) => `head ${r.i}: ${quoted(ctx, r.j)} (position ${r.j}, ${pct(r.w)})`).join("; ") + ".",
+              reads.map((r) => `cabeza ${r.i}: ${quoted(ctx, r.j)} (posición ${r.j}, ${pct(r.w)})`).join("; ") + ".",
+            ];
+          },
+        },
+      },
+      {
+        title: ["Tied embeddings and the LM head", "Embeddings atados y la cabeza LM"],
+        body: [
+          "The head that turns the final stream into logits can be the embedding matrix itself, transposed: logits = h · W_Eᵀ. Tying saves vocab × d_model parameters and is why the logit lens can read any depth with the same matrix.",
+          "La cabeza que convierte el stream final en logits puede ser la propia matriz de embedding, traspuesta: logits = h · W_Eᵀ. Atarla ahorra vocab × d_model parámetros, y por eso el logit lens puede leer cualquier profundidad con la misma matriz.",
+        ],
+        panel: "architecture",
+        question: {
+          ask: ["Is this model's unembedding the embedding transposed? What does that save?", "¿Es el unembedding de este modelo el embedding traspuesto? ¿Qué ahorra?"],
+          answer: ({ loaded: { model } }) => {
+            const c = model.config, saved = (c.vocab_size * c.d_model).toLocaleString("en-US");
+            return c.tied_embeddings
+              ? [`Yes: logits = h · W_Eᵀ, and W_U costs no parameters (it would cost ${c.vocab_size} × ${c.d_model} = ${saved}).`, `Sí: logits = h · W_Eᵀ, y W_U no cuesta parámetros (costaría ${c.vocab_size} × ${c.d_model} = ${saved}).`]
+              : [`No: this model has its own W_U of ${c.d_model} × ${c.vocab_size} = ${saved} parameters.`, `No: este modelo tiene su propia W_U de ${c.d_model} × ${c.vocab_size} = ${saved} parámetros.`];
+          },
+        },
+      },
+      {
+        title: ["The causal mask holds end to end", "La máscara causal se cumple de punta a punta"],
+        body: [
+          "A decoder must not see the future: position t's logits may depend on tokens 0…t only. The chapter's last lab checks it by perturbation — change a later token and watch the earlier outputs. The causality view does exactly that, cell by cell.",
+          "Un decoder no puede ver el futuro: los logits de la posición t solo pueden depender de los tokens 0…t. El último laboratorio del capítulo lo comprueba por perturbación: cambia un token posterior y observa las salidas anteriores. La vista de causalidad hace justo eso, celda a celda.",
+        ],
+        panel: "causality",
+        question: {
+          ask: ["Change a later token: do the earlier positions' outputs move?", "Cambia un token posterior: ¿se mueven las salidas de las posiciones anteriores?"],
+          answer: (ctx) =>
+            causalityHolds(ctx.loaded.model, ctx.view.ids)
+              ? [`No — checked now on these ${ctx.view.ids.length} tokens: every earlier position's logits are unchanged.`, `No: comprobado ahora sobre estos ${ctx.view.ids.length} tokens, los logits de cada posición anterior no cambian.`]
+              : ["Yes — the mask leaks (this should never happen).", "Sí: la máscara deja pasar información (no debería ocurrir nunca)."],
+        },
+      },
+    ],
+  },
+];
+
+export function lessonById(id: string): Lesson | undefined {
+  return LESSONS.find((l) => l.id === id);
+}
