@@ -531,6 +531,22 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.close();
   });
 
+  it("hover-linking: pointing at a token anywhere outlines its position in the chips, the grid and every attention map", async () => {
+    const { page, errors } = await open();
+    await page.hover("[data-chip='3']");
+    expect(await page.locator("[data-testid=grid] .cell.hov").count()).toBe(5); // the column: 5 states
+    expect(await page.getAttribute("[data-testid=grid] .cell.hov >> nth=0", "data-cell")).toBe("0-3");
+    expect(await page.locator("[data-testid=heads-0] [data-hover-row='3']").count()).toBe(4); // every head of block 0
+    await page.hover("[data-testid=grid] [data-cell='2-6']");
+    expect(await page.getAttribute("[data-testid=chips] .chip.hov", "data-chip")).toBe("6");
+    expect(await page.locator("[data-testid=heads-1] [data-hover-row='6']").count()).toBe(4);
+    await page.mouse.move(0, 0);
+    await page.hover("h1");
+    expect(await page.locator(".hov").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("the layout: the grid and the diagram stay in view (the spine) while the views scroll beside them", async () => {
     const { page } = await open(1280);
     await page.setViewportSize({ width: 1280, height: 800 });
