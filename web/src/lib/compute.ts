@@ -281,6 +281,29 @@ export function vocabularyChoices(tok: TextTokenizer): { id: number; token: stri
   return tok instanceof Tokenizer ? VOCAB.filter((t) => t.kind !== "unused").map((t) => ({ id: t.id, token: t.token, kind: t.kind })) : [];
 }
 
+/**
+ * Tokens of a big vocabulary whose display string contains `query` (case-insensitive): exact
+ * matches first, then prefixes, then the rest, shorter before longer; "#123" names an id. A 50k
+ * vocabulary is searched, not listed.
+ */
+export function searchTokens(tok: TextTokenizer, query: string, limit = 12): { id: number; token: string }[] {
+  const q = query.trim().toLowerCase();
+  if (q === "") return [];
+  const byId = /^#(\d+)$/.exec(q);
+  if (byId !== null) {
+    const id = Number(byId[1]);
+    return id < tok.size ? [{ id, token: tokenName(tok, id) }] : [];
+  }
+  const found: { id: number; token: string; rank: number }[] = [];
+  for (let id = 0; id < tok.size; id++) {
+    const token = tokenName(tok, id), t = token.toLowerCase().trim();
+    const at = t.indexOf(q);
+    if (at < 0) continue;
+    found.push({ id, token, rank: (t === q ? 0 : at === 0 ? 1 : 2) * 1000 + t.length });
+  }
+  return found.sort((a, b) => a.rank - b.rank || a.id - b.id).slice(0, limit).map(({ id, token }) => ({ id, token }));
+}
+
 /** The index of the final stream state (after the last block). */
 export function lastState(model: MiniGPT): number {
   return streamStates(model.config).length - 1;

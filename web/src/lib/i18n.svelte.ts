@@ -11,6 +11,7 @@ const STRINGS = {
   checkpoint: ["Model", "Modelo"],
   darkTheme: ["Dark", "Oscuro"],
   lightTheme: ["Light", "Claro"],
+  searchToken: ["…or search the vocabulary", "…o busca en el vocabulario"],
   lessons: ["Lessons", "Lecciones"],
   lessonsHelp: [
     "Guided tours of the course, run on the model in this page: short text, the live view, and the course's questions answered by the model. Leave at any step and keep exploring.",
