@@ -43,7 +43,8 @@
   (global $f32x4:8.3334519073e-3 v128 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
   (global $f32x4:88 v128 (v128.const f32x4 88 88 88 88))
   (global $i32x4:0x80000000 v128 (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
-  (global $i32x4:127 v128 (v128.const i32x4 127 127 127 127))
+  (global $i32x4:-1262485377 v128 (v128.const i32x4 -1262485377 -1262485377 -1262485377 -1262485377))
+  (global $f32x4:12582912 v128 (v128.const f32x4 12582912 12582912 12582912 12582912))
 
   (func $tile2x16
     (param $pa0 i32) (param $pa1 i32) (param $pb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $acc i32)
@@ -207,8 +208,10 @@
   (func $exp4 (param $x v128) (result v128)
     (local $n v128) (local $r v128) (local $p v128) (local $under v128)
     (local.set $under (f32x4.lt (local.get $x) (global.get $f32x4:-87.33654)))
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (global.get $f32x4:-87.33654))
-                             (global.get $f32x4:88)))
+    ;; the clamp with pmax/pmin (one instruction each: x < lo ? lo : x, then hi < x ? hi : x; a NaN
+    ;; passes through both, as with max/min, whose NaN and ±0 rules cost several instructions each)
+    (local.set $x (f32x4.pmin (f32x4.pmax (local.get $x) (global.get $f32x4:-87.33654))
+                              (global.get $f32x4:88)))
     (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (global.get $f32x4:1.44269504088896341))))
     (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (global.get $f32x4:0.693359375)))
                              (f32x4.mul (local.get $n) (global.get $f32x4:-2.12194440e-4))))
@@ -220,8 +223,10 @@
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (global.get $f32x4:5.0000001201e-1)))
     (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
                              (global.get $f32x4:1)))
+    ;; 2ⁿ from n's integer: n + 1.5·2²³ is exact for |n| < 2²² and holds n in its low bits, so its bits
+    ;; − 0x4B400000 + 127 is the biased exponent (the same integers trunc_sat gives, in two instructions)
     (local.set $p (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (global.get $i32x4:127)) (i32.const 23))))
+      (i32x4.shl (i32x4.add (f32x4.add (local.get $n) (global.get $f32x4:12582912)) (global.get $i32x4:-1262485377)) (i32.const 23))))
     (v128.andnot (local.get $p) (local.get $under)))
 
   ;; erf per lane, Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7) — the formula of
