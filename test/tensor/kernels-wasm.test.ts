@@ -82,6 +82,18 @@ for (const flavour of ["strict", "fma"] as const) describe(`${flavour} kernels`,
         }
       }
     });
+    it("the lone-row (decode) tile sums in the same order as the row-pair tile: the same bits for any k", () => {
+      for (const k of [1, 7, 256, 300, 768]) {
+        const n = 80, row = rand(k), b = rand(k * n);
+        const lone = new Float32Array(n), paired = new Float32Array(2 * n);
+        wasm.matmul(row, 0, b, 0, lone, 0, 1, k, n, false, false, false); // m = 1: the 1×32 tile (and a 2×16 for the last 16 columns)
+        const two = new Float32Array(2 * k);
+        two.set(row, 0);
+        two.set(row, k);
+        wasm.matmul(two, 0, b, 0, paired, 0, 2, k, n, false, false, false); // m = 2: the 2×16 tile
+        expect(Array.from(lone), `k ${k}`).toEqual(Array.from(paired.subarray(0, n)));
+      }
+    });
     it("grows its memory for a large product", () => {
       const [m, k, n] = [300, 768, 200];
       const a = rand(m * k), b = rand(k * n);
