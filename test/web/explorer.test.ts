@@ -509,7 +509,6 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
         await page.click("[data-testid=lesson-leave]");
         expect(await page.locator("section.focus").count()).toBe(0);
       }
-      if (lang === "en") await page.screenshot({ path: join(shots, "lesson.png") });
       expect(errors).toEqual([]);
       await page.close();
     });
@@ -521,6 +520,8 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.click("[data-testid=lesson-reveal]");
     // the bigram floor, as the budget panel computes it: k = 0's top token is in the answer
     const answer = (await page.textContent("[data-testid=lesson-answer]")) ?? "";
+    await page.locator("[data-testid=lesson]").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, "lesson.png") });
     await page.click("[data-testid=budget-0]");
     const floor = (await page.locator("[data-testid=budget-table] tr td.mono").first().textContent()) ?? "";
     expect(answer).toContain(`k = 0 gives “${floor}”`);
@@ -554,6 +555,8 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const grid = await page.locator("[data-panel=grid]").boundingBox();
     expect(grid!.y).toBeLessThan(800);
     expect(grid!.y + grid!.height).toBeGreaterThan(0);
+    // off-screen sections render when scrolled to (content-visibility): two frames for them to paint
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100)))));
     await page.screenshot({ path: join(shots, "layout.png") });
     // a narrow window: one column, nothing wider than the window
     await page.setViewportSize({ width: 600, height: 900 });
