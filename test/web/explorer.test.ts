@@ -67,6 +67,10 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const { page, errors } = await open();
     expect(await page.textContent("[data-testid=source]")).toMatch(/shipped trained model/);
     expect(await page.locator("[data-testid=grid] [data-cell]").count()).toBe(40);
+    // colour scales come with legends: the grid's ‖h‖ from 0 to its largest, patching's 0–100%
+    const maxNorm = Math.max(...(await page.$$eval("[data-testid=grid] [data-cell]", (els) => els.map((e) => Number(/‖h‖ = ([\d.]+)/.exec(e.getAttribute("title") ?? "")![1])))));
+    expect(await page.textContent("[data-testid=grid-legend]")).toContain(`0 → ${maxNorm.toFixed(1)}`);
+    expect(await page.textContent("[data-testid=patch-legend]")).toMatch(/0% → 100%/);
     await page.screenshot({ path: join(shots, "explorer.png") });
     expect(errors).toEqual([]);
     await page.close();

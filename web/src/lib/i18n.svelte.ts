@@ -12,6 +12,10 @@ const STRINGS = {
   darkTheme: ["Dark", "Oscuro"],
   lightTheme: ["Light", "Claro"],
   searchToken: ["…or search the vocabulary", "…o busca en el vocabulario"],
+  hoverForValue: ["hover a cell for its value", "pasa el ratón por una celda para ver su valor"],
+  legendUnchanged: ["unchanged", "sin cambio"],
+  legendChanged: ["changed (darker: more)", "cambiada (más oscuro: más)"],
+  patchLegend: ["of the clean answer restored", "de la respuesta limpia recuperada"],
   lessons: ["Lessons", "Lecciones"],
   lessonsHelp: [
     "Guided tours of the course, run on the model in this page: short text, the live view, and the course's questions answered by the model. Leave at any step and keep exploring.",
