@@ -200,6 +200,36 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
     });
   }
 
+  // RoPE tables are few and constant: whether one is in the rotate-half layout the kernel reads
+  // (c[i] = c[i + d/2]), and a sine table's negation (the backward's inverse rotation), once each.
+  const halves = new WeakMap<Data, boolean>(), negated = new WeakMap<Data, Float32Array>();
+  function rotateHalf(t: Data, d: number): boolean {
+    let ok = halves.get(t);
+    if (ok === undefined) {
+      ok = true;
+      for (let r = 0; r < t.length && ok; r += d) for (let i = 0; i < d / 2; i++) if (t[r + i] !== t[r + i + d / 2]) (ok = false);
+      halves.set(t, ok);
+    }
+    return ok;
+  }
+
+  /** The runtime's RoPE kernel on each [T, d] plane: x1·c − x2·s, x2·c + x1·s (the same float32 ops as ops.ropeFused's loops). */
+  function rope(x: Data, c: Data, s: Data, T: number, d: number, out: Data, inverse: boolean): boolean {
+    if (x.length < MIN_ELEMENTS || !isF32(x, c, s, out) || d % 2 !== 0 || !rotateHalf(c, d) || !rotateHalf(s, d)) return false;
+    let sin = s as Float32Array;
+    if (inverse) {
+      let n = negated.get(s);
+      if (n === undefined) negated.set(s, (n = (s as Float32Array).map((v) => -v)));
+      sin = n;
+    }
+    scratch(() => {
+      const px = arena.put(x), pc = arena.put(c), ps = arena.put(sin), plane = T * d;
+      for (let p = 0; p < x.length; p += plane) w.rope((px + p) * 4, d * 4, T, 1, d, d, pc * 4, ps * 4, 0);
+      arena.get(px, out as Float32Array);
+    });
+    return true;
+  }
+
   function withFrozenOperands<T>(fn: () => T): T {
     frozen++;
     try {
@@ -214,6 +244,6 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
 
   return {
     ...jsKernels, flavour: w.flavour, name: pool === null ? `wasm-simd (${w.flavour})` : `wasm-simd (${w.flavour}), ${pool.threads} threads`,
-    matmul, matmulBatch, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands,
+    matmul, matmulBatch, rope, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands,
   };
 }

@@ -437,7 +437,7 @@ export function ropeFused(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   // out[i] = x[i]·c[i] + r[i]·s[i] with r = [−x₂, x₁]; each product rounded to the dtype first
   // (a sum of two float32s in float64, rounded once on the store, is the float32 sum)
   const out = allocate(dtype, x.size), xd = x.data;
-  for (let base = 0; base < out.length; base += plane) {
+  if (!(kernels().rope?.(xd, c, sn, T, d, out, false) ?? false)) for (let base = 0; base < out.length; base += plane) {
     for (let t = 0; t < T; t++) {
       const row = base + t * d, tab = t * d;
       for (let i = 0; i < half; i++) {
@@ -449,7 +449,7 @@ export function ropeFused(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   return result(out, x.shape, "rope", [x], (g) => {
     // the transpose: gx[i] = g[i]·c[i] + g[i+½]·s[i+½] (first half), g[i]·c[i] − g[i−½]·s[i−½] (second)
     const gx = allocate(dtype, x.size);
-    for (let base = 0; base < gx.length; base += plane) {
+    if (!(kernels().rope?.(g.data, c, sn, T, d, gx, true) ?? false)) for (let base = 0; base < gx.length; base += plane) {
       for (let t = 0; t < T; t++) {
         const row = base + t * d, tab = t * d;
         for (let i = 0; i < half; i++) {
