@@ -4,7 +4,8 @@
 // checks) and tiny operands stay on the reference kernels.
 
 import { jsKernels } from "./kernels-js.js";
-import type { Data, Kernels } from "./kernels.js";
+import type { BinaryOp, Data, Kernels } from "./kernels.js";
+import { sizeOf, stridesOf, type Shape } from "./shape.js";
 import { createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "./threads.js";
 import { Arena, instantiateKernels, kernelFlavour, type KernelFlavour } from "./wasm-module.js";
 
@@ -200,6 +201,29 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
     });
   }
 
+  const OPS: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+  /**
+   * a op b for float32 tensors big enough to repay the copies, when a is contiguous and b is the same
+   * shape, one row broadcast along the last axis (a bias) or one value: one IEEE operation per element
+   * in SIMD, the reference's bits. Other broadcasts go to the reference kernel.
+   */
+  function binary(op: BinaryOp, a: Data, aStrides: readonly number[], b: Data, bStrides: readonly number[], out: Data, outShape: Shape): void {
+    const code = OPS[op], size = sizeOf(outShape), rank = outShape.length;
+    if (code === undefined || size < 4096 || !isF32(a, b, out)) return jsKernels.binary(op, a, aStrides, b, bStrides, out, outShape);
+    const contiguous = stridesOf(outShape), last = outShape[rank - 1]!;
+    if (!aStrides.every((s, i) => s === contiguous[i])) return jsKernels.binary(op, a, aStrides, b, bStrides, out, outShape);
+    const width = bStrides.every((s, i) => s === contiguous[i]) ? size
+      : bStrides.every((s) => s === 0) ? 1
+      : bStrides[rank - 1] === 1 && bStrides.slice(0, -1).every((s) => s === 0) ? last
+      : 0;
+    if (width === 0) return jsKernels.binary(op, a, aStrides, b, bStrides, out, outShape);
+    scratch(() => {
+      const pa = arena.put(a.subarray(0, size)), pb = arena.put(b.subarray(0, width)), po = arena.alloc(size);
+      w.binaryRows(pa * 4, pb * 4, po * 4, width === 1 ? size : size / width, width, code);
+      arena.get(po, out as Float32Array);
+    });
+  }
+
   // RoPE tables are few and constant: whether one is in the rotate-half layout the kernel reads
   // (c[i] = c[i + d/2]), and a sine table's negation (the backward's inverse rotation), once each.
   const halves = new WeakMap<Data, boolean>(), negated = new WeakMap<Data, Float32Array>();
@@ -244,6 +268,6 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
 
   return {
     ...jsKernels, flavour: w.flavour, name: pool === null ? `wasm-simd (${w.flavour})` : `wasm-simd (${w.flavour}), ${pool.threads} threads`,
-    matmul, matmulBatch, rope, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands,
+    matmul, matmulBatch, rope, binary, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands,
   };
 }

@@ -36,6 +36,8 @@ export interface WasmKernels {
   rmsNorm(x: number, w: number, out: number, rows: number, width: number, eps: number): void;
   /** In place: kind 0 ReLU, 1 SiLU. */
   activate(x: number, n: number, kind: number): void;
+  /** out[r, i] = a[r, i] op b[i] for rows of width (width 1: one b for all); op 0 add, 1 sub, 2 mul, 3 div. */
+  binaryRows(a: number, b: number, out: number, rows: number, width: number, op: number): void;
   /** dst[i] ·= src[i]. */
   mul(dst: number, src: number, n: number): void;
   /** dst[r] += src[r] (if src ≠ 0) + bias (if bias ≠ 0). */
@@ -118,7 +120,7 @@ export function instantiateKernels(sharedMemory?: WebAssembly.Memory, f: KernelF
     layerNorm: fn("layer_norm"), layerNormBackward: fn("layer_norm_backward"),
     softmax: fn("softmax"), softmaxBackward: fn("softmax_backward"),
     attention: fn("attention"), rope: fn("rope"), addRows: fn("add_rows"),
-    rmsNorm: fn("rms_norm"), activate: fn("activate"), mul: fn("mul"),
+    binaryRows: fn("binary_rows"), rmsNorm: fn("rms_norm"), activate: fn("activate"), mul: fn("mul"),
   };
 }
 

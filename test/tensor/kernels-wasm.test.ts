@@ -94,6 +94,20 @@ for (const flavour of ["strict", "fma"] as const) describe(`${flavour} kernels`,
         expect(Array.from(lone), `k ${k}`).toEqual(Array.from(paired.subarray(0, n)));
       }
     });
+    it("elementwise add, sub, mul, div — same shape, a bias row, one value — give the reference's bits (one IEEE operation each)", () => {
+      const shape = [8, 33, 37] as const, size = 8 * 33 * 37; // past the size where SIMD pays; 37: a scalar tail per row
+      const a = rand(size), full = rand(size), row = rand(37), one = rand(1);
+      full[5] = 0; // a division by zero: ±∞ in both
+      const cases: [Float32Array, number[]][] = [[full, [33 * 37, 37, 1]], [row, [0, 0, 1]], [one, [0, 0, 0]]];
+      for (const op of ["add", "sub", "mul", "div"] as const) {
+        for (const [b, bStrides] of cases) {
+          const want = new Float32Array(size), got = new Float32Array(size);
+          jsKernels.binary(op, a, [33 * 37, 37, 1], b, bStrides, want, shape);
+          wasm.binary(op, a, [33 * 37, 37, 1], b, bStrides, got, shape);
+          expect(Array.from(got), `${op} b ${b.length}`).toEqual(Array.from(want));
+        }
+      }
+    });
     it("grows its memory for a large product", () => {
       const [m, k, n] = [300, 768, 200];
       const a = rand(m * k), b = rand(k * n);

@@ -825,6 +825,54 @@
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tl))))
 
+  ;; out[r, i] = a[r, i] op b[i] for rows of `width` (b one row: a bias; width 1: one value for
+  ;; all); op 0 add, 1 sub, 2 mul, 3 div — one IEEE operation per element, the reference's bits.
+  (func $op4 (param $x v128) (param $y v128) (param $op i32) (result v128)
+    (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+      (then (if (result v128) (local.get $op) (then (f32x4.sub (local.get $x) (local.get $y))) (else (f32x4.add (local.get $x) (local.get $y)))))
+      (else (if (result v128) (i32.eq (local.get $op) (i32.const 2)) (then (f32x4.mul (local.get $x) (local.get $y))) (else (f32x4.div (local.get $x) (local.get $y)))))))
+  (func (export "binary_rows") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $width i32) (param $op i32)
+    (local $r i32) (local $i i32) (local $w4 i32) (local $o i32) (local $n i32) (local $bv v128)
+    (if (i32.eq (local.get $width) (i32.const 1))
+      (then ;; one value of b for every element: rows × 1 is the whole tensor
+        (local.set $bv (v128.load32_splat (local.get $b)))
+        (local.set $n (i32.shl (local.get $rows) (i32.const 2)))
+        (local.set $w4 (i32.and (local.get $n) (i32.const -16)))
+        (block $d (loop $l
+          (br_if $d (i32.ge_u (local.get $o) (local.get $w4)))
+          (v128.store (i32.add (local.get $out) (local.get $o)) (call $op4 (v128.load (i32.add (local.get $a) (local.get $o))) (local.get $bv) (local.get $op)))
+          (local.set $o (i32.add (local.get $o) (i32.const 16)))
+          (br $l)))
+        (block $d2 (loop $l2
+          (br_if $d2 (i32.ge_u (local.get $o) (local.get $n)))
+          (f32.store (i32.add (local.get $out) (local.get $o))
+            (f32x4.extract_lane 0 (call $op4 (f32x4.splat (f32.load (i32.add (local.get $a) (local.get $o)))) (local.get $bv) (local.get $op))))
+          (local.set $o (i32.add (local.get $o) (i32.const 4)))
+          (br $l2)))
+        (return)))
+    (local.set $w4 (i32.and (local.get $width) (i32.const -4)))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $i (i32.const 0))
+      (block $d (loop $l
+        (br_if $d (i32.ge_u (local.get $i) (local.get $w4)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store (i32.add (local.get $out) (local.get $o))
+          (call $op4 (v128.load (i32.add (local.get $a) (local.get $o))) (v128.load (i32.add (local.get $b) (local.get $o))) (local.get $op)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $l)))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $i) (local.get $width)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (f32.store (i32.add (local.get $out) (local.get $o))
+          (f32x4.extract_lane 0 (call $op4 (f32x4.splat (f32.load (i32.add (local.get $a) (local.get $o)))) (f32x4.splat (f32.load (i32.add (local.get $b) (local.get $o)))) (local.get $op))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l2)))
+      (local.set $a (i32.add (local.get $a) (i32.shl (local.get $width) (i32.const 2))))
+      (local.set $out (i32.add (local.get $out) (i32.shl (local.get $width) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl))))
+
   ;; ---------- the imported families' row and elementwise kernels (inference) ----------
 
   ;; Per row of `width`: out = x / √(mean(x²) + eps) · w (RMSNorm, LLaMA's norm; no mean, no bias).
