@@ -2,8 +2,8 @@
 // Each op (ops.ts) records its parents and a local backward; `backward()` is a
 // topological sort and one loop, as in micrograd.
 
-import type { Data } from "./kernels.js";
-import { formatShape, sizeOf, type Shape } from "./shape.js";
+import { kernels, type Data } from "./kernels.js";
+import { formatShape, sizeOf, stridesOf, type Shape } from "./shape.js";
 
 export type DType = "f32" | "f64";
 
@@ -122,8 +122,8 @@ export class Tensor {
 
 /** Sum of two same-shaped gradients, written into a fresh tensor. */
 function addInto(a: Tensor, b: Tensor): Tensor {
-  const out = allocate(a.dtype, a.size);
-  for (let i = 0; i < out.length; i++) out[i] = a.data[i]! + b.data[i]!;
+  const out = allocate(a.dtype, a.size), strides = stridesOf(a.shape);
+  kernels().binary("add", a.data, strides, b.data, strides, out, a.shape); // one add per element, in whichever backend
   return new Tensor(out, a.shape);
 }
 
