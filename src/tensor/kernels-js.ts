@@ -343,7 +343,28 @@ function geluBackward(g: Data, x: Data, approximate: boolean, dx: Data): void {
   }
 }
 
+/**
+ * RoPE, rotate-half layout, on each [T, d] plane: out[i] = x[i]·c[i] + r[i]·s[i] with r = [−x₂, x₁];
+ * or its transpose (the backward): out₁ = x₁·c₁ + x₂·s₂, out₂ = x₂·c₂ − x₁·s₁. Each product is
+ * rounded to out's precision before the sum, as the composition does — and a sum of two float32s
+ * in float64, rounded once on the store, is the float32 sum — so float32 results are its bits.
+ */
+function rope(x: Data, c: Data, s: Data, T: number, d: number, out: Data, transpose: boolean): void {
+  const round = out instanceof Float32Array ? Math.fround : (v: number): number => v;
+  const half = d / 2, plane = T * d;
+  for (let base = 0; base < out.length; base += plane) {
+    for (let t = 0; t < T; t++) {
+      const row = base + t * d, tab = t * d;
+      for (let i = 0; i < half; i++) {
+        const x1 = x[row + i]!, x2 = x[row + i + half]!, c1 = c[tab + i]!, c2 = c[tab + i + half]!, s1 = s[tab + i]!, s2 = s[tab + i + half]!;
+        out[row + i] = transpose ? round(x1 * c1) + round(x2 * s2) : round(x1 * c1) - round(x2 * s1);
+        out[row + i + half] = transpose ? round(x2 * c2) - round(x1 * s1) : round(x2 * c2) + round(x1 * s2);
+      }
+    }
+  }
+}
+
 export const jsKernels: Kernels = {
-  name: "js", matmul, unary, binary, reduce, gatherRows, scatterAddRows, permute,
+  name: "js", matmul, unary, binary, reduce, gatherRows, scatterAddRows, permute, rope,
   layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward,
 };

@@ -104,6 +104,8 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
     m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
   ): void {
     const count = cOffs.length;
+    // One entry, or products of 64 k multiply-adds and more (there the copies are small beside the
+    // work, and `matmul` keeps frozen packed weights and splits over threads): one matmul each.
     if (count === 1 || m * k * n >= 1 << 16 || m * k * n < MIN_WORK || !(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array)) {
       for (let i = 0; i < count; i++) matmul(a, aOffs[i]!, b, bOffs[i]!, c, cOffs[i]!, m, k, n, transA, transB, accumulate);
       return;
@@ -225,7 +227,8 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
   }
 
   // RoPE tables are few and constant: whether one is in the rotate-half layout the kernel reads
-  // (c[i] = c[i + d/2]), and a sine table's negation (the backward's inverse rotation), once each.
+  // (c[i] = c[i + d/2]), and a sine table's negation, once each. With such tables the transpose
+  // (the backward) is the inverse rotation, the kernel on −s; x·(−s) is −(x·s) exactly.
   const halves = new WeakMap<Data, boolean>(), negated = new WeakMap<Data, Float32Array>();
   function rotateHalf(t: Data, d: number): boolean {
     let ok = halves.get(t);
@@ -237,11 +240,15 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
     return ok;
   }
 
-  /** The runtime's RoPE kernel on each [T, d] plane: x1·c − x2·s, x2·c + x1·s (the same float32 ops as ops.ropeFused's loops). */
-  function rope(x: Data, c: Data, s: Data, T: number, d: number, out: Data, inverse: boolean): boolean {
-    if (x.length < MIN_ELEMENTS || !isF32(x, c, s, out) || d % 2 !== 0 || !rotateHalf(c, d) || !rotateHalf(s, d)) return false;
+  /**
+   * The runtime's RoPE kernel on each [T, d] plane: x1·c − x2·s, x2·c + x1·s — the reference's
+   * float32 operations. Tables the kernel cannot read (not rotate-half: it reads one half of each
+   * row) go to the reference.
+   */
+  function rope(x: Data, c: Data, s: Data, T: number, d: number, out: Data, transpose: boolean): void {
+    if (x.length < MIN_ELEMENTS || !isF32(x, c, s, out) || d % 2 !== 0 || !rotateHalf(c, d) || !rotateHalf(s, d)) return jsKernels.rope(x, c, s, T, d, out, transpose);
     let sin = s as Float32Array;
-    if (inverse) {
+    if (transpose) {
       let n = negated.get(s);
       if (n === undefined) negated.set(s, (n = (s as Float32Array).map((v) => -v)));
       sin = n;
@@ -251,7 +258,6 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
       for (let p = 0; p < x.length; p += plane) w.rope((px + p) * 4, d * 4, T, 1, d, d, pc * 4, ps * 4, 0);
       arena.get(px, out as Float32Array);
     });
-    return true;
   }
 
   function withFrozenOperands<T>(fn: () => T): T {

@@ -33,11 +33,10 @@ export interface Kernels {
     m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
   ): void;
   /**
-   * RoPE in the rotate-half layout on planes of [T, d]: out = x·c + rotateHalf(x)·s (or the inverse
-   * rotation, s → −s, for the backward), tables [T, d] with c[i] = c[i + d/2]. Optional, and may
-   * decline (return false: the caller's own loops, the reference, run instead).
+   * RoPE in the rotate-half layout on planes of [T, d]: out = x·c + rotateHalf(x)·s, or its
+   * transpose (the backward); tables [T, d].
    */
-  rope?(x: Data, cos: Data, sin: Data, T: number, d: number, out: Data, inverse: boolean): boolean;
+  rope(x: Data, cos: Data, sin: Data, T: number, d: number, out: Data, transpose: boolean): void;
   /** out[i] = op(x[i]). */
   unary(op: UnaryOp, x: Data, out: Data): void;
   /** out = a op b, where a and b are read through broadcast strides over `outShape`. */

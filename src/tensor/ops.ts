@@ -1,9 +1,8 @@
 // The primitive ops: each forward beside its backward. Composed functions (functional.ts)
 // need no gradient code of their own. The exceptions are the fused row ops at the end —
 // softmax, LayerNorm, GELU and RoPE in one pass each — which carry their own backward for
-// speed and are tested against their compositions, values and gradients. Softmax, LayerNorm
-// and GELU run through the kernel seam; RoPE is computed here (a few multiply-adds per
-// element: a kernel call would cost more than it saves at these sizes).
+// speed and are tested against their compositions, values and gradients; all four run through
+// the kernel seam.
 
 import { kernels, matmulBatch, type BinaryOp, type Data, type UnaryOp } from "./kernels.js";
 import { broadcastShapes, broadcastStrides, formatShape, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from "./shape.js";
@@ -426,38 +425,17 @@ export function maskedFill(x: Tensor, keep: Uint8Array, keepShape: Shape, value:
  * values and gradients are the composition's bits.
  */
 export function ropeFused(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
-  const d = x.shape[x.rank - 1]!, T = x.rank >= 2 ? x.shape[x.rank - 2]! : 1, half = d / 2;
+  const d = x.shape[x.rank - 1]!, T = x.rank >= 2 ? x.shape[x.rank - 2]! : 1;
   if (x.rank < 2 || cos.rank !== 2 || cos.shape[0] !== T || cos.shape[1] !== d || !sameShape(cos.shape, sin.shape) || d % 2 !== 0) {
     throw new Error(`rope: x ${formatShape(x.shape)} needs cos and sin [${T}, ${d}] with an even last axis, got ${formatShape(cos.shape)} and ${formatShape(sin.shape)}`);
   }
   if (cos.requiresGrad || sin.requiresGrad) throw new Error("rope: the cos and sin tables are constants (no gradient flows to them)");
-  const dtype = outDtype(x, cos), f32 = dtype === "f32";
-  const round = f32 ? Math.fround : (v: number): number => v;
-  const c = cos.data, sn = sin.data, plane = T * d;
-  // out[i] = x[i]·c[i] + r[i]·s[i] with r = [−x₂, x₁]; each product rounded to the dtype first
-  // (a sum of two float32s in float64, rounded once on the store, is the float32 sum)
-  const out = allocate(dtype, x.size), xd = x.data;
-  if (!(kernels().rope?.(xd, c, sn, T, d, out, false) ?? false)) for (let base = 0; base < out.length; base += plane) {
-    for (let t = 0; t < T; t++) {
-      const row = base + t * d, tab = t * d;
-      for (let i = 0; i < half; i++) {
-        out[row + i] = round(xd[row + i]! * c[tab + i]!) - round(xd[row + i + half]! * sn[tab + i]!);
-        out[row + i + half] = round(xd[row + i + half]! * c[tab + i + half]!) + round(xd[row + i]! * sn[tab + i + half]!);
-      }
-    }
-  }
+  const dtype = outDtype(x, cos), c = cos.data, sn = sin.data;
+  const out = allocate(dtype, x.size);
+  kernels().rope(x.data, c, sn, T, d, out, false);
   return result(out, x.shape, "rope", [x], (g) => {
-    // the transpose: gx[i] = g[i]·c[i] + g[i+½]·s[i+½] (first half), g[i]·c[i] − g[i−½]·s[i−½] (second)
     const gx = allocate(dtype, x.size);
-    if (!(kernels().rope?.(g.data, c, sn, T, d, gx, true) ?? false)) for (let base = 0; base < gx.length; base += plane) {
-      for (let t = 0; t < T; t++) {
-        const row = base + t * d, tab = t * d;
-        for (let i = 0; i < half; i++) {
-          gx[row + i] = round(g.data[row + i]! * c[tab + i]!) + round(g.data[row + i + half]! * sn[tab + i + half]!);
-          gx[row + i + half] = round(g.data[row + i + half]! * c[tab + i + half]!) - round(g.data[row + i]! * sn[tab + i]!);
-        }
-      }
-    }
+    kernels().rope(g.data, c, sn, T, d, gx, true);
     return [new Tensor(gx, x.shape)];
   });
 }

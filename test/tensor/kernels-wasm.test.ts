@@ -108,6 +108,20 @@ for (const flavour of ["strict", "fma"] as const) describe(`${flavour} kernels`,
         }
       }
     });
+    it("RoPE forward and transpose match the reference (strict: its bits), and tables the kernel cannot read go to it", () => {
+      const T = 9, d = 16, planes = 6, x = rand(planes * T * d);
+      const half = (t: Float32Array): Float32Array => t.map((_, i) => t[Math.floor(i / d) * d + (i % d) % (d / 2)]!); // c[i] = c[i + d/2]
+      const c = half(rand(T * d)), s = half(rand(T * d)), skew = rand(T * d); // skew: not rotate-half
+      for (const [cos, sin] of [[c, s], [c, skew]] as const) {
+        for (const transpose of [false, true]) {
+          const want = new Float32Array(x.length), got = new Float32Array(x.length);
+          jsKernels.rope(x, cos, sin, T, d, want, transpose);
+          wasm.rope(x, cos, sin, T, d, got, transpose);
+          if (flavour === "strict" || sin === skew) expect(Array.from(got), `transpose ${transpose}`).toEqual(Array.from(want));
+          else expect(relativeError(got, want)).toBeLessThan(1e-6);
+        }
+      }
+    });
     it("grows its memory for a large product", () => {
       const [m, k, n] = [300, 768, 200];
       const a = rand(m * k), b = rand(k * n);
