@@ -5,7 +5,7 @@
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
   describeHook, describeModel, EOS, formulaCount, generate, InferenceSession, inventory, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
-  VOCAB, type ActivationCache, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
+  Tensor, ActivationCache, VOCAB, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
 import { sessionThreads } from "./threads.js";
@@ -43,21 +43,50 @@ export interface StreamView {
   readonly tok: TextTokenizer;
 }
 
+/** The stream's vectors [state][position][d_model] read from a cache. */
+function gridOf(cache: ActivationCache, ids: readonly number[]): { states: number[]; vectors: number[][][] } {
+  const states = streamStates(cache.config).map((s) => s.index);
+  return { states, vectors: states.map((s) => ids.map((_, p) => streamVector(cache, s, p))) };
+}
+
 /** The stream's vectors [state][position][d_model] and the cache they came from. */
 function streamGrid(model: MiniGPT, ids: number[], causal: boolean): { cache: ActivationCache; states: number[]; vectors: number[][][] } {
   const { cache } = model.runWithCache(ids, { causal });
-  const states = streamStates(model.config).map((s) => s.index);
-  return { cache, states, vectors: states.map((s) => ids.map((_, p) => streamVector(cache, s, p))) };
+  return { cache, ...gridOf(cache, ids) };
 }
 
 /** One forward with every hook cached, and what the panels draw from it. */
 export function analyse({ model, tok }: Loaded, ids: number[], causal = true): StreamView {
-  const { cache, states, vectors } = streamGrid(model, ids, causal);
+  return viewOf(model.runWithCache(ids, { causal }).cache, tok, ids, causal);
+}
+
+/** What the panels draw, read from a forward's cache (the forward may have run in another thread). */
+function viewOf(cache: ActivationCache, tok: TextTokenizer, ids: number[], causal: boolean): StreamView {
+  const { states, vectors } = gridOf(cache, ids);
   const norms = vectors.map((row) => row.map((v) => Math.sqrt(v.reduce((a, x) => a + x * x, 0))));
-  const { n_layers: L, n_heads: H } = model.config;
+  const { n_layers: L, n_heads: H } = cache.config;
   const patterns = Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => attentionPattern(cache, l, h)));
-  const stateParts = streamStates(model.config).map(({ layer, after }) => ({ layer, after }));
+  const stateParts = streamStates(cache.config).map(({ layer, after }) => ({ layer, after }));
   return { ids, tokens: ids.map((id) => tokenName(tok, id)), causal, states, stateParts, vectors, norms, patterns, cache, tok };
+}
+
+/** A view as a worker sends it: the ids and the cache's activations. */
+export interface PackedView {
+  readonly ids: number[];
+  readonly causal: boolean;
+  readonly activations: { readonly name: HookName; readonly shape: number[]; readonly data: Float32Array }[];
+}
+
+/** A view packed for postMessage: copies of its activations, and their buffers to move (the sender keeps its view whole). */
+export function packView(view: StreamView): { packed: PackedView; transfer: ArrayBuffer[] } {
+  const activations = view.cache.entries().map(([name, t]) => ({ name, shape: [...t.shape], data: Float32Array.from(t.data) }));
+  return { packed: { ids: view.ids, causal: view.causal, activations }, transfer: activations.map((a) => a.data.buffer as ArrayBuffer) };
+}
+
+/** The view again, on the receiving side: the same numbers as `analyse` on the same model and ids. */
+export function unpackView(p: PackedView, config: ModelConfig, tok: TextTokenizer): StreamView {
+  const cache = new ActivationCache(config, new Map(p.activations.map((a) => [a.name, new Tensor(a.data, a.shape)])));
+  return viewOf(cache, tok, p.ids, p.causal);
 }
 
 /** The logit lens's top prediction for each of `vectors`, decoded through the final norm and the unembedding in one product per row of the grid. */

@@ -107,7 +107,7 @@ const STRINGS = {
   patchAttribution: ["attribution patching (every cell from one backward pass, to first order)", "parcheo por atribución (todas las celdas con una pasada hacia atrás, a primer orden)"],
   patchSelected: ["Patch the cell selected in the grid", "Parchear la celda seleccionada en la cuadrícula"],
   patchNothing: ["this change does not move the answer: nothing to restore", "este cambio no mueve la respuesta: no hay nada que restaurar"],
-  pendingView: ["Analysing when you pause typing (a big model)…", "Se analiza cuando dejas de escribir (un modelo grande)…"],
+  pendingView: ["Analysing in the background (a big model): the views show the last input until it is done…", "Analizando en segundo plano (un modelo grande): las vistas muestran la última entrada hasta que termine…"],
   staleView: ["Showing the last valid input: fix the marked word (or shorten the input) to update.", "Se muestra la última entrada válida: corrige la palabra marcada (o acorta la entrada) para actualizar."],
   vector: ["Vector", "Vector"],
   atPosition: ["at position", "en la posición"],

@@ -1,0 +1,112 @@
+// The analysis worker's transport, in Node: the page's side (Analyst) wired to the worker's side
+// (JobServer) through structured clones with the buffers moved, as postMessage does. What comes
+// back must be what the library computes on the page's own model: the model copied bit for bit
+// (checksums), a view rebuilt from moved activations equal to a fresh forward, each job's answer
+// equal to the library's, a waiting request replaced by a newer one on its channel, errors named.
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { blockBudget, parameterChecksum, softmaxVec, topK, tunedDecode } from "../../src/index.js";
+import { Analyst, Superseded, type Port } from "../../web/src/lib/analyst.js";
+import { analyse, CANONICAL_TEXT, packView, readText, unpackView } from "../../web/src/lib/compute.js";
+import { JobServer, loadedFrom, modelMessage, type FromWorker, type ToWorker } from "../../web/src/lib/jobs.js";
+import { fromCheckpointBytes, withLens, withSae } from "../../web/src/lib/models.js";
+
+const file = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../checkpoints/${name}`, import.meta.url)));
+const loaded = withSae(withLens(fromCheckpointBytes(file("minigpt.safetensors"), "minigpt.safetensors"), file("minigpt-tuned-lens.safetensors"), "lens"), file("minigpt-sae.safetensors"), "sae");
+const ids = readText(CANONICAL_TEXT, loaded.tok).ids;
+
+/** A worker in the same process: each message cloned with its buffers moved, answered a turn later. */
+function inProcess(): { port: Port; sent: ToWorker[] } {
+  const server = new JobServer(), sent: ToWorker[] = [];
+  const port: Port = {
+    onmessage: null,
+    postMessage(m, transfer) {
+      sent.push(m);
+      const copy = structuredClone(m, { transfer });
+      setTimeout(() => {
+        const out = server.handle(copy);
+        if (out !== null) port.onmessage?.({ data: structuredClone(out.reply, { transfer: out.transfer }) } as MessageEvent<FromWorker>);
+      }, 0);
+    },
+  };
+  return { port, sent };
+}
+
+describe("the analysis worker's transport", () => {
+  it("copies the model bit for bit, with its tokenizer, tuned lens and SAE", () => {
+    const { message, transfer } = modelMessage(loaded, 1);
+    const copy = loadedFrom(structuredClone(message, { transfer }));
+    expect(parameterChecksum(copy.model)).toBe(parameterChecksum(loaded.model));
+    expect(copy.tok.size).toBe(loaded.tok.size);
+    expect(copy.tok.token(ids[3]!)).toBe(loaded.tok.token(ids[3]!));
+    const h = analyse(loaded, ids).vectors[1]![2]!;
+    expect(Array.from(tunedDecode(copy.model, copy.lens!, 1, h))).toEqual(Array.from(tunedDecode(loaded.model, loaded.lens!, 1, h)));
+    expect(Array.from(copy.sae!.W_enc.data)).toEqual(Array.from(loaded.sae!.W_enc.data));
+    // the page's weights are copied, not moved: its model is whole after sending
+    expect(parameterChecksum(loaded.model)).toBe(parameterChecksum(copy.model));
+  });
+
+  it("a view rebuilt from moved activations equals a fresh forward's, and the sender's view stays whole", () => {
+    const v = analyse(loaded, ids);
+    const { packed, transfer } = packView(v);
+    const back = unpackView(structuredClone(packed, { transfer }), loaded.model.config, loaded.tok);
+    const fresh = analyse(loaded, ids);
+    expect(back.vectors).toEqual(fresh.vectors);
+    expect(back.patterns).toEqual(fresh.patterns);
+    expect(back.norms).toEqual(fresh.norms);
+    expect(back.tokens).toEqual(fresh.tokens);
+    expect(back.cache.names()).toEqual(fresh.cache.names());
+    for (const name of fresh.cache.names()) expect(Array.from(back.cache.get(name).data), name).toEqual(Array.from(fresh.cache.get(name).data));
+    expect(v.cache.get("blocks.1.hook_resid_post").data.length).toBeGreaterThan(0); // not detached
+  });
+
+  it("through the worker: the view, the budget and the lens are the library's; light jobs of a small model stay in the page", async () => {
+    const { port, sent } = inProcess();
+    const remote = new Analyst(port, 0); // every job to the worker
+    const v = await remote.analyse(loaded, ids);
+    expect(v.vectors).toEqual(analyse(loaded, ids).vectors);
+    const last = ids.length - 1;
+    const floor = await remote.run("budget", loaded, "budget", v, last, 0, 3);
+    const expected = topK(softmaxVec(blockBudget(loaded.model, ids, 0)[last]!), 3);
+    expect(floor.map((p) => p.id)).toEqual(expected.map((e) => e.id));
+    expect(floor.map((p) => p.prob)).toEqual(expected.map((e) => e.value));
+    const lens = await remote.run("lens", loaded, "lens", v, true);
+    const top = topK(softmaxVec(tunedDecode(loaded.model, loaded.lens!, 0, v.vectors[0]![last]!)), 1)[0]!;
+    expect(lens[0]![last]!.id).toBe(top.id);
+    expect(sent.filter((m) => m.type === "model")).toHaveLength(1); // the model went once
+
+    const local = inProcess(), page = new Analyst(local.port); // the default: a small model's light jobs in the page
+    expect((await page.analyse(loaded, ids)).vectors).toEqual(v.vectors);
+    await page.run("budget", loaded, "budget", ids, last, 2);
+    expect(local.sent).toEqual([]);
+    const heads = await page.run("heads", loaded, "heads", null);
+    expect(heads.induction).toHaveLength(loaded.model.config.n_layers);
+    expect(local.sent.map((m) => m.type)).toEqual(["model", "run"]);
+  });
+
+  it("a request still waiting when its channel asks again is replaced; other channels are not", async () => {
+    const { port, sent } = inProcess();
+    const remote = new Analyst(port, 0);
+    const first = remote.run("budget", loaded, "budget", ids, 1, 0);
+    const second = remote.run("budget", loaded, "budget", ids, 2, 0).catch((e: unknown) => e);
+    const other = remote.run("heads", loaded, "heads", null);
+    const third = remote.run("budget", loaded, "budget", ids, 3, 0);
+    await expect(first).resolves.toHaveLength(8); // already sent: it runs
+    expect(await second).toBeInstanceOf(Superseded);
+    expect((await third).map((p) => p.id)).toEqual(topK(softmaxVec(blockBudget(loaded.model, ids, 0)[3]!), 8).map((e) => e.id));
+    expect((await other).induction).toHaveLength(2);
+    expect(sent.filter((m) => m.type === "run")).toHaveLength(3);
+    expect(remote.busy).toBe(0);
+  });
+
+  it("a job that fails says why; a model dropped from the worker is named", async () => {
+    const remote = new Analyst(inProcess().port, 0);
+    await expect(remote.analyse(loaded, [0, 999])).rejects.toThrow(/999/);
+    const server = new JobServer();
+    const { message } = modelMessage(loaded, 7);
+    server.handle(message);
+    server.handle({ type: "drop", key: 7 });
+    expect(server.handle({ type: "run", id: 1, key: 7, job: "heads", ids: null, causal: true, args: [] })!.reply).toEqual({ id: 1, ok: false, message: "the worker holds no model 7" });
+  });
+});
