@@ -732,6 +732,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.waitForSelector("[data-testid=pending]", { state: "detached", timeout: 60_000 });
     await page.waitForSelector("[data-testid=grid] [data-cell='24-31']", { timeout: 60_000 });
     const editMs = Date.now() - t1;
+    const longest = await page.evaluate(() => (globalThis as unknown as { longest: number }).longest); // over the edits and their redraws
     expect(await page.locator("[data-testid=grid] [data-cell]").count()).toBe(25 * 32);
     await page.click("[data-testid=grid] [data-cell='24-31']");
     await page.check("[data-testid=decompose]");
@@ -739,6 +740,14 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.isVisible("[data-testid=attention-layer]")).toBe(true);
     await page.selectOption("[data-testid=attention-layer]", "11");
     expect(await page.locator("[data-testid=head-11-11] text[data-axis=query]").count()).toBe(32);
+    // 12 heads × 32 × 32 cells are painted on canvases; the pointed cell's weight is written below
+    expect(await page.locator("[data-testid=head-11-11] rect:not([data-hover-row])").count()).toBeLessThan(4);
+    await page.locator("[data-testid=canvas-11-11]").scrollIntoViewIfNeeded();
+    const box = (await page.locator("[data-testid=canvas-11-11]").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.9); // a low row, an early column: a weight
+    expect(await page.textContent("[data-testid=tip-11-11]")).toMatch(/→ .*: \d+\.\d%$/);
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.1); // above the diagonal: masked
+    expect(await page.textContent("[data-testid=tip-11-11]")).toMatch(/: masked/);
     await page.check("[data-testid=show-lens]");
     await page.waitForSelector("[data-testid=grid] .lens", { timeout: 60_000 });
     await page.screenshot({ path: join(shots, "gpt2.png") });
@@ -754,7 +763,6 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const id = (await first.getAttribute("data-id"))!;
     await first.click();
     expect(await page.inputValue("[data-testid=patch-token]")).toBe(id);
-    const longest = await page.evaluate(() => (globalThis as unknown as { longest: number }).longest);
     writeFileSync(join(shots, "gpt2-timings.json"), JSON.stringify({ load_ms: loadMs, edit_to_redraw_32_tokens_ms: editMs, keystroke_echo_while_analysing_ms: echo.ms, longest_main_thread_task_ms: longest }) + "\n");
     console.log(`GPT-2-small-shaped folder: opened in ${loadMs} ms; a 32-token edit redrawn in ${editMs} ms (analysed in the worker); a keystroke mid-analysis drawn in ${echo.ms.toFixed(0)} ms; the page's longest task meanwhile ${longest.toFixed(0)} ms`);
     expect(errors).toEqual([]);
