@@ -475,6 +475,24 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await again.page.close();
   });
 
+  it("the URL keeps the head and the SAE latent too: picked in the page, written to the link, reopened by it", async () => {
+    const { page, errors } = await open();
+    await page.click("[data-testid=head-1-2]");
+    const second = await page.locator("[data-testid=feature-list] button").nth(1).getAttribute("data-testid");
+    await page.click(`[data-testid=${second}]`);
+    const latent = second!.replace("feature-", "");
+    const hash = new URL(page.url()).hash;
+    expect(hash).toContain("head=1.2");
+    expect(hash).toContain(`latent=${latent}`);
+    const again = await open(1280, hash);
+    expect(await again.page.getAttribute("[data-testid=head-1-2]", "aria-pressed")).toBe("true");
+    expect(await again.page.getAttribute("[data-testid=feature-detail]", "data-latent")).toBe(latent);
+    expect(await again.page.locator("[data-testid=reads] tr").count()).toBeGreaterThan(0); // the head's reads listed
+    expect([...errors, ...again.errors]).toEqual([]);
+    await page.close();
+    await again.page.close();
+  });
+
   it("accessibility: axe-core finds no serious or critical violations, on the shipped model and the induction model, in both languages", async () => {
     const { page, errors } = await open();
     const audit = async (where: string): Promise<void> => {
