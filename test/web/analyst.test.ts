@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { blockBudget, parameterChecksum, softmaxVec, topK, tunedDecode } from "../../src/index.js";
 import { Analyst, Superseded, type Port } from "../../web/src/lib/analyst.js";
 import { analyse, CANONICAL_TEXT, packView, readText, unpackView } from "../../web/src/lib/compute.js";
+import { LESSONS } from "../../web/src/lib/lessons.js";
 import { JobServer, loadedFrom, modelMessage, type FromWorker, type ToWorker } from "../../web/src/lib/jobs.js";
 import { fromCheckpointBytes, withLens, withSae } from "../../web/src/lib/models.js";
 
@@ -74,6 +75,9 @@ describe("the analysis worker's transport", () => {
     const lens = await remote.run("lens", loaded, "lens", v, true);
     const top = topK(softmaxVec(tunedDecode(loaded.model, loaded.lens!, 0, v.vectors[0]![last]!)), 1)[0]!;
     expect(lens[0]![last]!.id).toBe(top.id);
+    // a lesson's question answered in the worker: the same words as answered in the page
+    const direct = LESSONS[0]!.steps.flatMap((st, i) => (st.question === undefined ? [] : [[i, st.question.answer({ loaded, view: analyse(loaded, ids) })] as const]));
+    for (const [i, words] of direct) expect(await remote.run("lesson", loaded, "lessonAnswer", v, LESSONS[0]!.id, i)).toEqual(words);
     expect(sent.filter((m) => m.type === "model")).toHaveLength(1); // the model went once
 
     const local = inProcess(), page = new Analyst(local.port); // the default: a small model's light jobs in the page

@@ -8,6 +8,7 @@ import {
   analyse, budget, featureBrowser, featureDetail, headDetection, latentsAt, lensGrid, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
   type FeatureBrowser, type PatchSetup, type Prediction, type StreamView,
 } from "./compute.js";
+import { lessonById } from "./lessons.js";
 import type { Loaded } from "./models.js";
 
 /** What a job is given: the model (with its tokenizer, lens and SAE) and the input, analysed on first use. */
@@ -40,6 +41,12 @@ export const JOBS = {
     return b === null ? null : featureDetail(c.loaded, b, latent);
   },
   latentsAt: (c: JobContext, position: number) => latentsAt(c.loaded, c.view(), position),
+  /** A lesson step's question, answered [English, Spanish] by the model on the input. */
+  lessonAnswer: (c: JobContext, lesson: string, step: number): readonly [string, string] => {
+    const q = lessonById(lesson)?.steps[step]?.question;
+    if (q === undefined) throw new Error(`lesson ${lesson} has no question at step ${step}`);
+    return q.answer({ loaded: c.loaded, view: c.view() });
+  },
   sample: (c: JobContext, ids: number[], opts: { temperature: number; topK: number; topP: number; seed: number }) => sample(c.loaded, ids, opts),
 };
 
@@ -50,7 +57,7 @@ export type Jobs = typeof JOBS;
  * within the keystroke's frame; the others (patching's many runs, causality's second input, the
  * SAE's index, head scores, sampling) go to the worker whatever the model's size.
  */
-export const LIGHT: ReadonlySet<string> = new Set(["analyse", "lens", "budget", "latentsAt"]);
+export const LIGHT: ReadonlySet<string> = new Set(["analyse", "lens", "budget", "latentsAt", "lessonAnswer"]);
 export type JobName = keyof Jobs;
 /** A job's arguments after its context. */
 export type JobArgs<K extends JobName> = Jobs[K] extends (c: JobContext, ...args: infer A) => unknown ? A : never;
