@@ -79,7 +79,7 @@ export interface PackedView {
 
 /** A view packed for postMessage: copies of its activations, and their buffers to move (the sender keeps its view whole). */
 export function packView(view: StreamView): { packed: PackedView; transfer: ArrayBuffer[] } {
-  const activations = view.cache.entries().map(([name, t]) => ({ name, shape: [...t.shape], data: Float32Array.from(t.data) }));
+  const activations = view.cache.entries().map(([name, t]) => ({ name, shape: [...t.shape], data: new Float32Array(t.data) }));
   return { packed: { ids: view.ids, causal: view.causal, activations }, transfer: activations.map((a) => a.data.buffer as ArrayBuffer) };
 }
 

@@ -90,7 +90,7 @@ export type FromWorker = { readonly id: number; readonly ok: true; readonly resu
 
 /** The message that gives the worker its copy of a model, and the buffers it moves. */
 export function modelMessage(l: Loaded, key: number): { message: ModelMessage; transfer: ArrayBuffer[] } {
-  const weights = l.model.namedParameters().map(([name, t]) => [name, Float32Array.from(t.data)] as [string, Float32Array]);
+  const weights = l.model.namedParameters().map(([name, t]) => [name, new Float32Array(t.data)] as [string, Float32Array]);
   const lens = l.lens === undefined ? undefined : saveTunedLens(l.lens), sae = l.sae === undefined ? undefined : saveSae(l.sae);
   const message: ModelMessage = { type: "model", key, config: l.model.config, metadata: l.metadata, weights, ...(lens === undefined ? {} : { lens }), ...(sae === undefined ? {} : { sae }) };
   return { message, transfer: [...weights.map(([, w]) => w.buffer as ArrayBuffer), ...[lens, sae].filter((b) => b !== undefined).map((b) => b.buffer as ArrayBuffer)] };
