@@ -22,6 +22,7 @@ function inProcess(): { port: Port; sent: ToWorker[] } {
   const server = new JobServer(), sent: ToWorker[] = [];
   const port: Port = {
     onmessage: null,
+    onerror: null,
     postMessage(m, transfer) {
       sent.push(m);
       const copy = structuredClone(m, { transfer });
@@ -101,6 +102,24 @@ describe("the analysis worker's transport", () => {
     expect((await third).map((p) => p.id)).toEqual(topK(softmaxVec(blockBudget(loaded.model, ids, 0)[3]!), 8).map((e) => e.id));
     expect((await other).induction).toHaveLength(2);
     expect(sent.filter((m) => m.type === "run")).toHaveLength(3);
+    expect(remote.busy).toBe(0);
+  });
+
+  it("a worker that fails fails its jobs with the reason, and says so once", async () => {
+    let failures = 0;
+    const port: Port = {
+      onmessage: null,
+      onerror: null,
+      postMessage(m) {
+        if (m.type === "run") setTimeout(() => port.onerror?.({ message: "out of memory" } as ErrorEvent), 0);
+      },
+    };
+    const remote = new Analyst(port, 0, () => failures++);
+    const running = remote.run("budget", loaded, "budget", ids, 1, 0);
+    const waiting = remote.run("heads", loaded, "heads", null);
+    await expect(running).rejects.toThrow(/analysis worker stopped \(out of memory\)/);
+    await expect(waiting).rejects.toThrow(/out of memory/);
+    expect(failures).toBe(1);
     expect(remote.busy).toBe(0);
   });
 

@@ -21,6 +21,8 @@ export class Superseded extends Error {
 export interface Port {
   postMessage(m: ToWorker, transfer: Transferable[]): void;
   onmessage: ((e: MessageEvent<FromWorker>) => void) | null;
+  /** The worker failed (an uncaught error, out of memory): every job waiting on it is told so. */
+  onerror: ((e: ErrorEvent) => void) | null;
 }
 
 interface Waiting {
@@ -39,12 +41,23 @@ export class Analyst {
   // a model the page no longer holds is dropped from the worker too
   private readonly gone = new FinalizationRegistry<number>((key) => this.port.postMessage({ type: "drop", key }, []));
 
-  /** `inlineBelow`: models with fewer parameters are analysed in the page's thread. */
+  /** `inlineBelow`: models with fewer parameters are analysed in the page's thread; `onFail`: the worker failed. */
   constructor(
     private readonly port: Port,
     readonly inlineBelow = 5_000_000,
+    private readonly onFail: () => void = () => {},
   ) {
     port.onmessage = (e) => this.settle(e.data);
+    port.onerror = (e) => this.fail(e.message || "no message");
+  }
+
+  /** The worker is gone: its jobs fail with the reason (the page asks a new worker next time). */
+  private fail(why: string): void {
+    const err = new Error(`the analysis worker stopped (${why}); the views ask a new one on the next change`);
+    const pending = [...(this.running === null ? [] : [this.running]), ...this.queue.splice(0)];
+    this.running = null;
+    for (const w of pending) w.reject(err);
+    this.onFail();
   }
 
   /** The forward over `ids` with every hook cached, run in the worker, as a view of `l`. */
@@ -118,8 +131,14 @@ export class Analyst {
 }
 
 let shared: Analyst | null = null;
-/** The page's analyst, its worker started on first use. */
+/** The page's analyst, its worker started on first use (and again after a failure). */
 export function analyst(): Analyst {
-  shared ??= new Analyst(new Worker(new URL("./analysis-worker.ts", import.meta.url), { type: "module", name: "analysis" }) as unknown as Port);
+  if (shared === null) {
+    const worker = new Worker(new URL("./analysis-worker.ts", import.meta.url), { type: "module", name: "analysis" });
+    shared = new Analyst(worker as unknown as Port, undefined, () => {
+      worker.terminate();
+      shared = null;
+    });
+  }
   return shared;
 }
