@@ -235,6 +235,14 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.waitForFunction(() => document.querySelector("[data-testid=timeline-step]")?.textContent === "0");
     expect(await page.getAttribute("[data-testid=timeline]", "data-checksum")).toBe(parameterChecksum(new MiniGPT({ ...LOCKED, seed: 0 })));
     expect(trainedSum).not.toBe(parameterChecksum(new MiniGPT({ ...LOCKED, seed: 0 })));
+    // the picker keeps it: away to the shipped model and back, the same weights
+    const trained = await page.inputValue("[data-testid=model-pick]");
+    expect(await page.textContent(`[data-testid=model-pick] option[value=${trained}]`)).toMatch(/trained in this page/);
+    await page.selectOption("[data-testid=model-pick]", "shipped");
+    expect(await page.textContent("[data-testid=source]")).toMatch(/shipped/);
+    await page.selectOption("[data-testid=model-pick]", trained);
+    expect(await page.textContent("[data-testid=source]")).toMatch(/trained in this page/);
+    expect(await page.getAttribute("[data-testid=timeline]", "data-checksum")).toBe(trainedSum);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -81,7 +81,6 @@ const STRINGS = {
   timelineHelp: ["The loss on the repeated half (red) falls suddenly when the induction score of the best head (purple) rises: the phase change. Drag the timeline: every panel shows the model at that step.", "La pérdida en la mitad repetida (rojo) cae de golpe cuando sube la puntuación de inducción de la mejor cabeza (morado): el cambio de fase. Arrastra la línea de tiempo: cada panel muestra el modelo en ese paso."],
   repeatLoss: ["loss, repeated half", "pérdida, mitad repetida"],
   inductionScore: ["top induction score", "mejor puntuación de inducción"],
-  otherModel: ["(from disk or trained here)", "(del disco o entrenado aquí)"],
   modelPick: ["Model", "Modelo"],
   inductionModel: ["induction model (2 attention-only layers)", "modelo de inducción (2 capas solo de atención)"],
   heads: ["Heads by what they do", "Cabezas según lo que hacen"],
