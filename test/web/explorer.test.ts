@@ -26,7 +26,7 @@ async function open(width = 1280, hash = ""): Promise<{ page: Page; errors: stri
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => void (process.env["SHOW_CONSOLE"] && console.log(m.text())));
+  page.on("console", (m) => void (process.env["SHOW_CONSOLE"] && console.log(m.text()))); // SHOW_CONSOLE=1: the page's console (its workers' too) in the test output
   // the views compute in the analysis worker: an action on the page returns once every view has
   // its answer (a test that looks in between uses a locator, which is not waited on)
   const actions = page as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
