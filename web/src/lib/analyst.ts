@@ -80,8 +80,13 @@ export class Analyst {
 
   /** A small model (its forward takes a few milliseconds) is analysed in the page's thread, within the keystroke's frame; with `job`, only if that job is light. */
   inline(l: Loaded, job?: JobName | "analyse"): boolean {
-    return (job === undefined || LIGHT.has(job)) && l.model.parameters().reduce((n, p) => n + p.size, 0) < this.inlineBelow;
+    let n = this.sizes.get(l.model);
+    if (n === undefined) this.sizes.set(l.model, (n = l.model.parameters().reduce((s, p) => s + p.size, 0)));
+    return (job === undefined || LIGHT.has(job)) && n < this.inlineBelow;
   }
+
+  /** Parameter counts, asked on every request: counted once per model. */
+  private readonly sizes = new WeakMap<MiniGPT, number>();
 
   private readonly views = new WeakMap<MiniGPT, Views>();
   private local(l: Loaded, job: JobName | "analyse", ids: number[] | null, causal: boolean, args: unknown[]): unknown {

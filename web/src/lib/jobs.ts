@@ -57,8 +57,8 @@ export type Jobs = typeof JOBS;
  * within the keystroke's frame; the others (patching's many runs, causality's second input, the
  * SAE's index, head scores, sampling) go to the worker whatever the model's size.
  */
-export const LIGHT: ReadonlySet<string> = new Set(["analyse", "lens", "budget", "latentsAt", "lessonAnswer"]);
 export type JobName = keyof Jobs;
+export const LIGHT: ReadonlySet<JobName | "analyse"> = new Set<JobName | "analyse">(["analyse", "lens", "budget", "latentsAt", "lessonAnswer"]);
 /** A job's arguments after its context. */
 export type JobArgs<K extends JobName> = Jobs[K] extends (c: JobContext, ...args: infer A) => unknown ? A : never;
 export type JobResult<K extends JobName> = ReturnType<Jobs[K]>;
