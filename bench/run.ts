@@ -6,7 +6,7 @@
 // reference. Writes the table to stdout and bench/results.json.
 
 import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus } from "node:os";
 import { generate } from "../src/model/generate.js";
 import { InferenceSession } from "../src/model/inference.js";
 import { KVCache } from "../src/model/kv-cache.js";
@@ -17,6 +17,7 @@ import { spawnNodeHelper } from "../src/cli/helper-threads.js";
 import { createWasmKernels, F, jsKernels, noGrad, Rng, setKernels, type Kernels } from "../src/tensor/index.js";
 import { DEFAULT_TRAIN } from "../src/train/train-config.js";
 import { Trainer } from "../src/train/trainer.js";
+import { describeMachine } from "./machine.js";
 import { formatMs, formatRate, measure } from "./measure.js";
 import { checkPeer, decodeInTurns, inTurns, measureAsync, ortCachedDecoder, ortSession, timed } from "./peers.js";
 import { familyRows } from "./families.js";
@@ -284,7 +285,7 @@ rows.push(...(await rooflineRows(forwards)));
 rows.push(...(await familyRows()));
 rows.push(...interpRows());
 
-const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ours: ${wasm.name} kernels, 1 thread unless a row says otherwise`;
+const machine = `${describeMachine()}; ours: ${wasm.name} kernels, 1 thread unless a row says otherwise`;
 const header = ["what", "ours", "peer", "peer is", "ours ÷ peer speed"];
 const body = rows.map((r) => [r.what, r.ours, r.peer, r.peerName, Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : "—"]);
 const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
