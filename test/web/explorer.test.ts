@@ -288,6 +288,11 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.locator("[data-testid=head-0-0] text[data-axis=query]").count()).toBe(8);
     expect(await page.locator("[data-testid=head-0-0] text[data-axis=key]").first().textContent()).toBe("<bos>");
     expect(await page.locator("[data-testid=head-0-0] rect[fill='url(#masked)']").count()).toBe(28);
+    // the pointed cell's weight is written below its map: query → key, or masked above the diagonal
+    await page.hover("[data-testid=head-0-0] rect[data-q='3'][data-k='1']");
+    expect(await page.textContent("[data-testid=tip-0-0]")).toMatch(/^\S+ → \S+: \d+\.\d%$/);
+    await page.hover("[data-testid=head-0-0] rect[data-q='1'][data-k='3']");
+    expect(await page.textContent("[data-testid=tip-0-0]")).toMatch(/: masked/);
     const eight = saveCheckpoint(new MiniGPT(parseConfig({ n_heads: 8 }, LOCKED)));
     await page.setInputFiles("[data-testid=file]", { name: "eight-heads.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from(eight) });
     await page.waitForSelector("[data-testid=head-0-7]");
@@ -472,6 +477,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     // the page writes its state back: edit, then open the new link in a fresh page
     await page.fill("[data-testid=text]", "<bos> perro I nunca , perro I");
     await page.click("[data-testid=grid] [data-cell='0-2']");
+    await expect.poll(() => new URL(page.url()).hash).toContain("cell=0.2"); // the link is written just after the edit's frame
     const shared = new URL(page.url()).hash;
     const again = await open(1280, shared);
     await again.page.waitForSelector("[data-testid=timeline-step]");
@@ -489,6 +495,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const second = await page.locator("[data-testid=feature-list] button").nth(1).getAttribute("data-testid");
     await page.click(`[data-testid=${second}]`);
     const latent = second!.replace("feature-", "");
+    await expect.poll(() => new URL(page.url()).hash).toContain(`latent=${latent}`);
     const hash = new URL(page.url()).hash;
     expect(hash).toContain("head=1.2");
     expect(hash).toContain(`latent=${latent}`);
@@ -550,7 +557,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
             const r = document.querySelector(`[data-panel=${panel}]`)!.getBoundingClientRect();
             return r.top < innerHeight && r.bottom > 0;
           }, step.panel, { timeout: 5000 });
-          expect(new URL(page.url()).hash).toContain(`lesson=${lesson.id}.${i}`);
+          await expect.poll(() => new URL(page.url()).hash).toContain(`lesson=${lesson.id}.${i}`);
           if (step.question !== undefined) {
             await page.click("[data-testid=lesson-reveal]");
             const answer = (await page.textContent("[data-testid=lesson-answer]")) ?? "";
@@ -582,7 +589,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(answer).toContain(`k = 0 gives “${floor}”`);
     // leave at any step: the page keeps the lesson's selection and goes on as a free explorer
     await page.click("[data-testid=lesson-leave]");
-    expect(new URL(page.url()).hash).not.toContain("lesson=");
+    await expect.poll(() => new URL(page.url()).hash).not.toContain("lesson=");
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -630,7 +637,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.locator("[data-testid=diagram] g[data-state='2']").last().focus(); // the ⊕ after MLP 0
     await page.keyboard.press("Enter");
     expect(await page.getAttribute("[data-testid=grid] .sel", "data-cell")).toBe("2-5");
-    expect(new URL(page.url()).hash).toContain("cell=2.5");
+    await expect.poll(() => new URL(page.url()).hash).toContain("cell=2.5");
     // a switch that changes the architecture draws a variant, not the loaded model: its boxes are not links
     await page.click("[data-testid=arch-post]");
     expect(await page.locator("[data-testid=diagram] g[data-state]").count()).toBe(0);
@@ -648,7 +655,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
       expect(await page.locator("[data-testid=reads] tr").count()).toBe(position + 1); // causal: what position p reads, 0…p
       featureSets.push(((await page.textContent("[data-testid=features-here]")) ?? "").trim()); // the SAE's latents active at that position
       expect(await page.getAttribute("[data-testid=patch-grid] td.sel", "data-cell")).toBe(`${state}-${position}`);
-      expect(new URL(page.url()).hash).toContain(`cell=${state}.${position}`);
+      await expect.poll(() => new URL(page.url()).hash).toContain(`cell=${state}.${position}`);
     }
     expect(featureSets[0]).not.toBe(featureSets[1]);
     // and the other way: a click in the patching grid selects the grid's cell
