@@ -59,7 +59,16 @@ const sumRows = async (page: Page): Promise<{ maxDiff: number; rows: number }> =
 
 describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
   beforeAll(async () => {
-    await build({ configFile: join(root, "web/vite.config.ts"), logLevel: "error" });
+    // The page users get: a production build. (Vitest sets NODE_ENV=test, under which Vite would
+    // build with Svelte's development checks — stack traces taken on hot paths, 2–3× the script time
+    // of an edit — and every figure these tests print would describe a build nobody runs.)
+    const nodeEnv = process.env["NODE_ENV"];
+    process.env["NODE_ENV"] = "production";
+    try {
+      await build({ configFile: join(root, "web/vite.config.ts"), logLevel: "error", mode: "production" });
+    } finally {
+      process.env["NODE_ENV"] = nodeEnv;
+    }
     const dist = join(root, "dist-web");
     server = createServer((req, res) => {
       const path = join(dist, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname).replace(/\/$/, "/index.html"));
