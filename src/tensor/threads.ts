@@ -1,8 +1,11 @@
-// Matrix products on several threads over one shared WebAssembly memory. The calling thread
-// splits C's columns (in 32-column steps, so each share keeps the fast tiles), posts a share to
-// each helper through a control block in the shared memory (Atomics.notify), computes its own,
-// and waits (Atomics.wait) for the others. Each output is computed by exactly one thread in the
-// same order as on one thread, so results are bit-identical to the single-threaded kernel.
+// Matrix products on several threads over one shared WebAssembly memory. The calling thread cuts
+// C's columns into chunks (multiples of 32, so each keeps the fast tiles; about four per thread),
+// wakes each helper through a control block in the shared memory (Atomics.notify), and every
+// thread — the caller too — takes the next chunk from a shared counter (Atomics.add) until none
+// is left; the caller then waits (Atomics.wait) for the helpers. A thread slowed down (a busy
+// core, a cold cache, a late wake-up) takes fewer chunks instead of holding the others up. Each
+// output is computed by exactly one thread in the same order as on one thread, so results are
+// bit-identical to the single-threaded kernel.
 //
 // Blocking waits are allowed in Node's main thread and in Web Workers, not in a browser page's
 // main thread: there the caller spins on the done flag instead (it would be computing its own
@@ -25,8 +28,10 @@ export interface HelperInit {
 /** Starts a helper thread that calls `serveGemm(init)`. */
 export type SpawnHelper = (init: HelperInit) => void;
 
-const SLOT_INTS = 16; // per helper: seq, done, failed, the memory's size in pages, the 10 gemm arguments, ready
-const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, ARGS = 4, READY = 14;
+const SLOT_INTS = 16; // per helper: seq, done, failed, the memory's size in pages, the 10 gemm arguments, ready; the first helper's last int: the next chunk
+const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, ARGS = 4, READY = 14, NEXT = 15;
+/** Chunks per thread: enough that a slower thread's shortfall is a small chunk, few enough that each keeps its tiles busy. */
+const CHUNKS_PER_THREAD = 4;
 /** Bytes of control block per helper. */
 export const HELPER_SLOT = SLOT_INTS * 4;
 /**
@@ -77,15 +82,20 @@ export function serveGemm({ memory, control, index, flavour }: HelperInit): neve
     seen = Atomics.load(ctl, slot + SEQ);
     // The caller may have grown the memory since; make sure this thread's instance sees the new size.
     if (memory.buffer.byteLength < Atomics.load(ctl, slot + PAGES) * 65536) memory.grow(0);
-    const [a, lda, bp, c, m, kk, n16, acc, j0, j1] = ctl.subarray(slot + ARGS, slot + ARGS + 10) as unknown as number[];
+    const [a, lda, bp, c, m, kk, n16, acc, chunk] = ctl.subarray(slot + ARGS, slot + ARGS + 9) as unknown as number[];
     try {
-      k.gemm(a!, lda!, bp!, c!, m!, kk!, n16!, acc!, j0!, j1!);
+      takeChunks(k, ctl, control / 4 + NEXT, chunk!, a!, lda!, bp!, c!, m!, kk!, n16!, acc!);
     } catch {
       Atomics.store(ctl, slot + FAILED, 1); // the caller cannot hear an exception here: it is blocked waiting
     }
     Atomics.store(ctl, slot + DONE, seen);
     Atomics.notify(ctl, slot + DONE);
   }
+}
+
+/** Take chunks of columns from the shared counter at `next` and compute them, until none is left. */
+function takeChunks(k: WasmKernels, ctl: Int32Array, next: number, chunk: number, a: number, lda: number, bp: number, c: number, m: number, kk: number, n16: number, acc: number): void {
+  for (let j0 = Atomics.add(ctl, next, 1) * chunk; j0 < n16; j0 = Atomics.add(ctl, next, 1) * chunk) k.gemm(a, lda, bp, c, m, kk, n16, acc, j0, Math.min(n16, j0 + chunk));
 }
 
 /** The calling thread's side: `gemm` with the kernel's signature (minus the column range), split over 1 + helpers threads. */
@@ -115,32 +125,28 @@ export class GemmPool {
   }
 
   gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number): void {
-    const shares = Math.min(this.helpers + 1, Math.floor(n16 / 32));
-    if (shares < 2 || m * k * n16 < this.minWork) {
+    const units = Math.floor(n16 / 32), threads = Math.min(this.helpers + 1, units);
+    if (threads < 2 || m * k * n16 < this.minWork) {
       this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, 0, n16);
       return;
     }
     const ctl = new Int32Array(this.kernels.memory.buffer);
-    const step = Math.ceil(n16 / 32 / shares) * 32;
+    const chunk = Math.ceil(units / (threads * CHUNKS_PER_THREAD)) * 32, next = this.control / 4 + NEXT;
     const seq = ++this.seq;
+    Atomics.store(ctl, next, 0);
     const posted: number[] = [];
-    for (let s = 1; s < shares; s++) {
-      const j0 = Math.min(n16, s * step), j1 = Math.min(n16, j0 + step);
-      if (j0 >= j1) continue;
+    for (let s = 1; s < threads; s++) {
       const slot = this.control / 4 + (s - 1) * SLOT_INTS;
       // A helper still starting (a page's worker needs the main thread's event loop to start, so
-      // waiting for it here would never end): its share is computed here, the same columns alike.
-      if (Atomics.load(ctl, slot + READY) !== 1) {
-        this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, j0, j1);
-        continue;
-      }
-      ctl.set([a, lda, bp, c, m, k, n16, acc, j0, j1], slot + ARGS);
+      // waiting for it here would never end) is not woken: the others take its chunks.
+      if (Atomics.load(ctl, slot + READY) !== 1) continue;
+      ctl.set([a, lda, bp, c, m, k, n16, acc, chunk], slot + ARGS);
       Atomics.store(ctl, slot + PAGES, this.kernels.memory.buffer.byteLength / 65536);
       Atomics.store(ctl, slot + SEQ, seq);
       Atomics.notify(ctl, slot + SEQ);
       posted.push(slot);
     }
-    this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, 0, Math.min(step, n16));
+    takeChunks(this.kernels, ctl, next, chunk, a, lda, bp, c, m, k, n16, acc);
     for (const slot of posted) {
       // Wait on the very value just compared: loading it a second time for the wait would let the
       // helper's store and notify slip in between, and the wait would then sleep on seq forever.

@@ -107,4 +107,27 @@ describe.runIf(existsSync(entry))("helper threads", () => {
     expect(Array.from(arena.heap.subarray(c, c + m * n16))).toEqual(want);
     expect(pool.readyHelpers).toBe(1); // the helper was serving throughout (before it starts, the caller does its shares)
   }, 30_000);
+
+  it("columns are taken in chunks: a helper that never starts leaves every chunk to the caller, one that serves takes its part, the same bits", () => {
+    const m = 67, kk = 300, n = 1000, n16 = 1008; // 31 units of 32 columns and a lone 16: chunks that do not divide evenly
+    const run = (spawn: (init: Parameters<ReturnType<typeof spawnNodeHelper>>[0]) => void, helpersStart: boolean): Float32Array => {
+      const k = instantiateKernels(createSharedMemory());
+      const arena = new Arena(k.memory);
+      const pool = new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * 2) * 4, 2, spawn, 0);
+      const seeded = new Rng(9), values = (len: number): Float32Array => Float32Array.from({ length: len }, () => seeded.normal());
+      const a = arena.put(values(m * kk)), bp = arena.alloc(kk * n16), c = arena.alloc(m * n16);
+      k.packB(arena.put(values(kk * n)) * 4, bp * 4, kk, n, n16, 0);
+      const sleep = new Int32Array(new SharedArrayBuffer(4));
+      for (const t0 = Date.now(); helpersStart && pool.readyHelpers < 2 && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5);
+      k.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, 0, n16); // C filled once by one thread…
+      const once = arena.heap.slice(c, c + m * n16);
+      arena.heap.fill(Number.NaN, c, c + m * n16); // …then cleared: a chunk nobody computed stays NaN
+      pool.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0);
+      expect(Array.from(arena.heap.subarray(c, c + m * n16))).toEqual(Array.from(once));
+      return once;
+    };
+    const never = run(() => {}, false); // no helper ever serves
+    const serving = run(spawnNodeHelper(entry), true);
+    expect(Array.from(serving)).toEqual(Array.from(never));
+  }, 30_000);
 });
