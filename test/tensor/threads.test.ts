@@ -9,7 +9,7 @@ import { spawnNodeHelper } from "../../src/cli/helper-threads.js";
 import { InferenceSession } from "../../src/model/inference.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
-import { createSharedMemory, createWasmKernels, F, GemmPool, jsKernels, MIN_PARALLEL_WORK, noGrad, Rng, setKernels, sharedMemorySupported, type Kernels } from "../../src/tensor/index.js";
+import { createSharedMemory, createWasmKernels, F, GemmPool, jsKernels, MIN_PARALLEL_WORK, noGrad, Rng, setKernels, sharedMemorySupported, type Kernels, type SpawnHelper } from "../../src/tensor/index.js";
 import { Arena, instantiateKernels } from "../../src/tensor/wasm-module.js";
 import { HELPER_SLOT } from "../../src/tensor/threads.js";
 import { relativeError } from "../helpers.js";
@@ -105,12 +105,12 @@ describe.runIf(existsSync(entry))("helper threads", () => {
     for (const t0 = Date.now(); pool.readyHelpers < 1 && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5); // the helper starting
     for (let i = 0; i < 100_000; i++) pool.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0);
     expect(Array.from(arena.heap.subarray(c, c + m * n16))).toEqual(want);
-    expect(pool.readyHelpers).toBe(1); // the helper was serving throughout (before it starts, the caller does its shares)
+    expect(pool.readyHelpers).toBe(1); // the helper was serving throughout (before it starts, the caller takes every chunk)
   }, 30_000);
 
   it("columns are taken in chunks: a helper that never starts leaves every chunk to the caller, one that serves takes its part, the same bits", () => {
     const m = 67, kk = 300, n = 1000, n16 = 1008; // 31 units of 32 columns and a lone 16: chunks that do not divide evenly
-    const run = (spawn: (init: Parameters<ReturnType<typeof spawnNodeHelper>>[0]) => void, helpersStart: boolean): Float32Array => {
+    const run = (spawn: SpawnHelper, helpersStart: boolean): Float32Array => {
       const k = instantiateKernels(createSharedMemory());
       const arena = new Arena(k.memory);
       const pool = new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * 2) * 4, 2, spawn, 0);
