@@ -8,7 +8,7 @@ import type { MiniGPT } from "../model/minigpt.js";
 import type { Tokens } from "../model/tokens.js";
 import { noGrad, ops, Tensor } from "../tensor/index.js";
 import { streamStates, streamVector } from "./stream.js";
-import { applyNorm, softmaxVec, topK } from "./vectors.js";
+import { applyNorm, arrayOf, softmaxVec, topK } from "./vectors.js";
 
 /** Logits for one stream vector: LN_final(h)·W_Eᵀ (tied) or ·W_U (LayerNorm or RMSNorm), skipped under Post-LN. */
 export function decodeVector(model: MiniGPT, h: readonly number[]): number[] {
@@ -78,5 +78,5 @@ export function logitLens(model: MiniGPT, cache: ActivationCache, position: numb
 export function blockBudget(model: MiniGPT, tokens: Tokens, k: number): number[][] {
   const logits = noGrad(() => model.forward(tokens, { blocks: k }));
   const V = model.config.vocab_size;
-  return Array.from({ length: logits.size / V }, (_, r) => Array.from(logits.data.subarray(r * V, (r + 1) * V)));
+  return Array.from({ length: logits.size / V }, (_, r) => arrayOf(logits.data, r * V, (r + 1) * V));
 }

@@ -1,13 +1,14 @@
 // Attention patterns per layer and head, and which heads read a given earlier position.
 
 import type { ActivationCache } from "../model/cache.js";
+import { arrayOf } from "./vectors.js";
 
 /** pattern[query][key] of one head (batch element 0), each row summing to 1. */
 export function attentionPattern(cache: ActivationCache, layer: number, head: number): number[][] {
   const p = cache.get("pattern", layer); // [B, H, T, S]
   const [, H, T, S] = p.shape as [number, number, number, number];
   if (!(head >= 0 && head < H)) throw new Error(`head ${head} is out of range: layer ${layer} has heads 0 to ${H - 1}`);
-  return Array.from({ length: T }, (_, q) => Array.from(p.data.subarray(((head * T) + q) * S, ((head * T) + q + 1) * S)));
+  return Array.from({ length: T }, (_, q) => arrayOf(p.data, (head * T + q) * S, (head * T + q + 1) * S));
 }
 
 export interface HeadScore {

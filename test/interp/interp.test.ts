@@ -8,6 +8,7 @@ import { orthonormalBasis, principalAngles, symmetricEigenvalues } from "../../s
 import { patchHeads, patchResidual } from "../../src/interp/patching.js";
 import { attentionPattern, headsAttendingTo, strongestKeys } from "../../src/interp/patterns.js";
 import { accumulatedResid, decompose, stateAfterBlocks, streamStates } from "../../src/interp/stream.js";
+import { arrayOf, vectorAt } from "../../src/interp/vectors.js";
 import { parseConfig } from "../../src/model/config.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
@@ -267,5 +268,22 @@ describe("head ablation", () => {
       }
       expect(Array.from(seen.get(`blocks.${l}.hook_resid_pre`)!)).toEqual(Array.from(clean.get("resid_pre", l).data));
     }
+  });
+});
+
+describe("reading vectors out of tensors", () => {
+  it("vectorAt and attentionPattern copy exactly the stored values (NaN, −0, subnormals and all) into plain arrays", () => {
+    const data = Float32Array.from([1.5, Number.NaN, -0, 1e-40, -3.25, Number.POSITIVE_INFINITY, 7, 8]);
+    const t = new Tensor(data, [1, 2, 4]);
+    const second = vectorAt(t, [0, 1]);
+    expect(Array.isArray(second)).toBe(true);
+    expect(second.map((x, i) => Object.is(x, data[4 + i]))).toEqual([true, true, true, true]);
+    expect(vectorAt(t, [0, 0]).map((x, i) => Object.is(x, data[i]))).toEqual([true, true, true, true]);
+    expect(arrayOf(data, 2, 5)).toEqual([-0, data[3], -3.25]);
+    expect(Object.is(arrayOf(data, 2, 3)[0], -0)).toBe(true);
+    const model = new MiniGPT(LOCKED, { seed: 3 });
+    const { cache } = model.runWithCache([1, 2, 3, 4]);
+    const p = cache.get("pattern", 1); // [1, H, T, T]
+    expect(attentionPattern(cache, 1, 2)).toEqual(Array.from({ length: 4 }, (_, q) => Array.from(p.data.subarray((2 * 4 + q) * 4, (2 * 4 + q + 1) * 4))));
   });
 });
