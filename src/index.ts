@@ -59,7 +59,7 @@ export type { TokenInfo, Lang, Tense, Agreement, Kind } from "./train/vocab.js";
 // Interpretability
 export { decompose, accumulatedResid, streamStates, stateAfterBlocks, streamVector, headWrites } from "./interp/stream.js";
 export type { Decomposition, StreamState } from "./interp/stream.js";
-export { logitLens, blockBudget, decodeVector, decodeVectors } from "./interp/lens.js";
+export { logitLens, blockBudget, blockBudgetAt, decodeVector, decodeVectors } from "./interp/lens.js";
 export type { LensResult, LensRow } from "./interp/lens.js";
 export { directLogitAttribution } from "./interp/attribution.js";
 export type { Attribution } from "./interp/attribution.js";

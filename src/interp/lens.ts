@@ -4,10 +4,11 @@
 // softmax(LN(W_E[t] (+ p_t)) · W_Eᵀ), k = n_layers the full model.
 
 import type { ActivationCache } from "../model/cache.js";
+import type { HookName } from "../model/hooks.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import type { Tokens } from "../model/tokens.js";
 import { noGrad, ops, Tensor } from "../tensor/index.js";
-import { streamStates, streamVector } from "./stream.js";
+import { stateAfterBlocks, streamStates, streamVector } from "./stream.js";
 import { applyNorm, arrayOf, softmaxVec, topK } from "./vectors.js";
 
 /** Logits for one stream vector: LN_final(h)·W_Eᵀ (tied) or ·W_U (LayerNorm or RMSNorm), skipped under Post-LN. */
@@ -72,6 +73,23 @@ export function logitLens(model: MiniGPT, cache: ActivationCache, position: numb
       ? "Pre-LN: every state is a partial sum of the final stream; each is decoded through the final LayerNorm with its own mean and scale."
       : "Post-LN: each state has been re-normalised by a block's LayerNorm and there is no final LayerNorm, so intermediate states are not partial sums of the final one — only the last row is the model's output; the rest are not a valid lens.",
   };
+}
+
+/**
+ * `blockBudget(model, ids, k)[position]` read from a forward's cache instead of running k blocks
+ * again: the stream after block k − 1 at that position through the final norm and the unembedding
+ * (`model.readout`, the forward's own last step) — the same operations on the same numbers, so the
+ * same bits. The explorer's budget panel asks this on every edit; on GPT-2 it saves a forward.
+ */
+export function blockBudgetAt(model: MiniGPT, cache: ActivationCache, k: number, position: number): number[] {
+  const c = model.config;
+  if (!(Number.isInteger(k) && k >= 0 && k <= c.n_layers)) throw new Error(`block budget ${k} must be a whole number from 0 to n_layers = ${c.n_layers}`);
+  const h = c.n_layers > 0
+    ? cache.get(stateAfterBlocks(c, k).hook as HookName) // [1, T, d]
+    : cache.has("hook_pos_embed") ? ops.add(cache.get("hook_embed"), cache.get("hook_pos_embed")) : cache.get("hook_embed"); // no blocks: h₀ as the forward adds it
+  if (!(Number.isInteger(position) && position >= 0 && position < h.shape[1]!)) throw new Error(`position ${position} is out of range: 0 to ${h.shape[1]! - 1}`);
+  const logits = noGrad(() => model.readout(ops.slice(h, 1, position, position + 1)));
+  return arrayOf(logits.data, 0, c.vocab_size);
 }
 
 /** Logits [B, T, V] with only the first k blocks run. */

@@ -84,6 +84,11 @@ export class MiniGPT extends Module {
     for (const block of this.blocks.slice(0, blocks)) h = block.forward(h, { rope, causal, hooks, kvCache });
     if (kvCache !== null) kvCache.advance(T);
 
+    return this.readout(h, hooks);
+  }
+
+  /** Logits [..., vocab_size] of stream vectors [..., d_model]: the final norm (if any), then the unembedding — the forward's last step. */
+  readout(h: Tensor, hooks: Hooks | null = null): Tensor {
     if (this.ln_final !== null) h = hook(hooks, "ln_final.hook_normalized", this.ln_final.forward(h));
     const logits = this.unembed === null ? ops.matmul(h, this.embed.W_E, false, true) : ops.matmul(h, this.unembed.W_U);
     return hook(hooks, "hook_logits", logits);

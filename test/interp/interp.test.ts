@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { directLogitAttribution } from "../../src/interp/attribution.js";
 import { bandwidth } from "../../src/interp/bandwidth.js";
-import { blockBudget, logitLens } from "../../src/interp/lens.js";
+import { blockBudget, blockBudgetAt, logitLens } from "../../src/interp/lens.js";
 import { orthonormalBasis, principalAngles, symmetricEigenvalues } from "../../src/interp/linalg.js";
 import { patchHeads, patchResidual } from "../../src/interp/patching.js";
 import { attentionPattern, headsAttendingTo, strongestKeys } from "../../src/interp/patterns.js";
@@ -12,7 +12,7 @@ import { arrayOf, vectorAt } from "../../src/interp/vectors.js";
 import { parseConfig } from "../../src/model/config.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
-import { noGrad, Rng, Tensor } from "../../src/tensor/index.js";
+import { createWasmKernels, jsKernels, kernels, noGrad, Rng, setKernels, Tensor } from "../../src/tensor/index.js";
 import { canonicalIds } from "../../src/train/tokenizer.js";
 import { relativeError } from "../helpers.js";
 import { randomConfig, randomIds } from "../random-configs.js";
@@ -93,6 +93,29 @@ describe("logit lens and block budget", () => {
       const full = noGrad(() => model.forward(ids)).data;
       expect(relativeError(blockBudget(model, ids, c.n_layers).flat(), full)).toBe(0);
     }
+  });
+  it("the budget read from a forward's cache is blockBudget to the bit: every k and position, random configs (Pre- and Post-LN, parallel, GQA, no blocks) and the locked model at GPT-2-like widths", () => {
+    const configs = [...Array.from({ length: 12 }, () => randomConfig(rng)), parseConfig({ n_layers: 0 }, LOCKED), parseConfig({ d_model: 256, n_heads: 4, d_ff: 1024, vocab_size: 512 }, LOCKED)];
+    const before = kernels();
+    // each kernel set in turn: the reference kernels, and the WebAssembly ones the page and CLI use (both flavours)
+    try {
+    for (const [i, c] of configs.entries()) {
+      setKernels([jsKernels, createWasmKernels({ flavour: "fma" }), createWasmKernels({ flavour: "strict" })][i % 3]!);
+      const model = new MiniGPT(c);
+      const ids = randomIds(c, rng);
+      const { cache } = model.runWithCache(ids);
+      for (let k = 0; k <= c.n_layers; k++) {
+        const rows = blockBudget(model, ids, k);
+        ids.forEach((_, p) => {
+          const got = blockBudgetAt(model, cache, k, p);
+          expect(got.every((x, i) => Object.is(x, rows[p]![i])), `${JSON.stringify(c)} k ${k} position ${p}`).toBe(true);
+        });
+      }
+    }
+    } finally {
+      setKernels(before);
+    }
+    expect(() => blockBudgetAt(new MiniGPT(LOCKED), new MiniGPT(LOCKED).runWithCache([1, 2]).cache, 3, 0)).toThrow(/block budget 3/);
   });
   it("under Post-LN the lens says it is not valid", () => {
     const model = new MiniGPT(parseConfig({ norm: "post" }, LOCKED));

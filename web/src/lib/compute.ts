@@ -3,7 +3,7 @@
 // Components call only this module, models.ts, checks.ts and i18n — never the library directly.
 
 import {
-  activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
+  activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
   describeHook, describeModel, EOS, formulaCount, generate, InferenceSession, inventory, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
   Tensor, ActivationCache, VOCAB, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
@@ -169,7 +169,7 @@ export function decomposition(model: MiniGPT, view: StreamView, state: number, p
 
 /** The next-token distribution at a position with only the first k blocks (k = 0: the bigram floor). */
 export function budget(model: MiniGPT, view: StreamView, position: number, k: number, top = 8): Prediction[] {
-  const probs = softmaxVec(blockBudget(model, view.ids, k)[position]!);
+  const probs = softmaxVec(blockBudgetAt(model, view.cache, k, position)); // blockBudget's row, read from the view's cache
   return topK(probs, top).map(({ id, value }) => ({ id, token: tokenName(view.tok, id), prob: value }));
 }
 
