@@ -29,11 +29,14 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
   const w = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined, flavour);
   const arena = new Arena(w.memory);
   const pool = helpers > 0 ? new GemmPool(w, arena.alloc((HELPER_SLOT / 4) * helpers) * 4, helpers, spawn!) : null;
-  // Inside withFrozenOperands: B operands packed once, kept at the bottom of the arena, by array and view.
+  // Inside withFrozenOperands, and for pinned arrays: B operands packed once, kept at the bottom
+  // of the arena, by array and view.
   let frozen = 0;
   const base = arena.top;
   let kept = base;
   const packedB = new Map<Data, Map<string, number>>();
+  /** Pinned arrays and how many pins hold each. */
+  const pinned = new Map<Data, number>();
 
   /** Run `fn` with the arena's scratch released afterwards (the packed operands stay). */
   function scratch(fn: () => void): void {
@@ -64,9 +67,9 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
       return;
     }
     const n16 = Math.ceil(n / 16) * 16;
-    const key = `${bOff}:${k}:${n}:${transB}`;
-    let bAt = frozen > 0 ? packedB.get(b)?.get(key) : undefined;
-    if (bAt === undefined && frozen > 0 && k * n >= 65536 && arena.top === kept) {
+    const key = `${bOff}:${k}:${n}:${transB}`, keep = frozen > 0 || pinned.has(b);
+    let bAt = keep ? packedB.get(b)?.get(key) : undefined;
+    if (bAt === undefined && keep && k * n >= 65536 && arena.top === kept) {
       bAt = pack(b, bOff, k, n, transB);
       kept = arena.top;
       if (!packedB.has(b)) packedB.set(b, new Map());
@@ -260,20 +263,42 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
     });
   }
 
+  /** When nothing is frozen, forget what was packed for arrays no longer pinned (all of it, and its memory, when nothing is). */
+  function release(): void {
+    if (frozen > 0) return;
+    if (pinned.size === 0) {
+      packedB.clear();
+      arena.top = kept = base;
+    } else for (const b of [...packedB.keys()]) if (!pinned.has(b)) packedB.delete(b); // their panels stay below until then
+  }
+
   function withFrozenOperands<T>(fn: () => T): T {
     frozen++;
     try {
       return fn();
     } finally {
-      if (--frozen === 0) {
-        packedB.clear();
-        arena.top = kept = base;
-      }
+      frozen--;
+      release();
     }
+  }
+
+  function pin(arrays: readonly Data[]): () => void {
+    for (const a of arrays) pinned.set(a, (pinned.get(a) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      for (const a of arrays) {
+        const n = pinned.get(a)! - 1;
+        if (n === 0) pinned.delete(a);
+        else pinned.set(a, n);
+      }
+      release();
+    };
   }
 
   return {
     ...jsKernels, flavour: w.flavour, name: pool === null ? `wasm-simd (${w.flavour})` : `wasm-simd (${w.flavour}), ${pool.threads} threads`,
-    matmul, matmulBatch, rope, binary, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands,
+    matmul, matmulBatch, rope, binary, layerNorm, layerNormBackward, softmax, softmaxBackward, gelu, geluBackward, withFrozenOperands, pin,
   };
 }

@@ -68,6 +68,12 @@ export interface Kernels {
    * backend may keep prepared copies of large operands (packed weights) until it returns.
    */
   withFrozenOperands?<T>(fn: () => T): T;
+  /**
+   * Promise that `arrays` (a model's weights) will not change until the returned release is
+   * called, across any number of calls: a backend may keep prepared copies of them (packed panels)
+   * meanwhile. Only these arrays are kept; every other operand is read afresh.
+   */
+  pin?(arrays: readonly Data[]): () => void;
 }
 
 let active: Kernels | null = null;

@@ -169,6 +169,33 @@ for (const flavour of ["strict", "fma"] as const) describe(`${flavour} kernels`,
       wasm.matmul(a, 0, b, 0, got, 0, m, k, n, false, true, false);
       expect(relativeError(got, want)).toBeLessThan(1e-5);
     });
+    it("keeps a pinned weight packed across calls until released, and only pinned ones", () => {
+      const k2 = createWasmKernels(); // its own arena: pins here do not touch the other tests' kernels
+      const [m, k, n] = [4, 256, 272];
+      const a = rand(m * k), w = rand(k * n), other = rand(k * n);
+      const product = (b: Float32Array): Float32Array => {
+        const c = new Float32Array(m * n);
+        k2.matmul(a, 0, b, 0, c, 0, m, k, n, false, false, false);
+        return c;
+      };
+      const fresh = product(w);
+      const release = k2.pin!([w]);
+      expect(Array.from(product(w))).toEqual(Array.from(fresh)); // packed now: the same bits
+      w[5] += 1; // breaking the promise shows the packed copy is what is read
+      expect(Array.from(product(w))).toEqual(Array.from(fresh));
+      const otherBefore = product(other);
+      other[3] += 1; // not pinned: read afresh every time, even while something is pinned
+      expect(Array.from(product(other))).not.toEqual(Array.from(otherBefore));
+      k2.withFrozenOperands!(() => product(other)); // packed for the scope only…
+      other[9] += 1;
+      const afterScope = product(other);
+      k2.withFrozenOperands!(() => expect(Array.from(product(other))).toEqual(Array.from(afterScope))); // …not served stale by a later scope
+      release();
+      release(); // a second release is nothing
+      const want = new Float32Array(m * n);
+      jsKernels.matmul(a, 0, w, 0, want, 0, m, k, n, false, false, false);
+      expect(relativeError(product(w), want)).toBeLessThan(1e-5); // released: the changed weight is read
+    });
     it("greedy generation gives the same tokens with either backend", async () => {
       const { generate } = await import("../../src/model/generate.js");
       const model = new MiniGPT(parseConfig({ init_std: 0.3, d_model: 128, n_heads: 4, d_ff: 512 }, LOCKED));

@@ -3,7 +3,7 @@
 // the model in the worker and, where it needs one, the analysed input, and returns plain data
 // (structured-cloneable). No DOM here: the jobs are unit-tested in Node like compute.ts.
 
-import { loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
+import { kernels, loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
 import {
   analyse, budget, featureBrowser, featureDetail, headDetection, latentsAt, lensGrid, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
   type FeatureBrowser, type PatchSetup, type Prediction, type StreamView,
@@ -135,11 +135,18 @@ export function runJob(l: Loaded, views: Views, job: JobName | "analyse", ids: n
  * drive it directly.
  */
 export class JobServer {
-  private readonly models = new Map<number, { loaded: Loaded; views: Views }>();
+  private readonly models = new Map<number, { loaded: Loaded; views: Views; unpin: () => void }>();
 
   handle(m: ToWorker): { reply: FromWorker; transfer: ArrayBuffer[] } | null {
-    if (m.type === "model") return void this.models.set(m.key, { loaded: loadedFrom(m), views: new Map() }), null;
-    if (m.type === "drop") return void this.models.delete(m.key), null;
+    if (m.type === "model") {
+      // Nothing here changes a model's weights: the kernels may keep them packed from one job to
+      // the next (a GPT-2-shaped forward spends a third of its time packing them otherwise).
+      const loaded = loadedFrom(m);
+      this.models.get(m.key)?.unpin();
+      this.models.set(m.key, { loaded, views: new Map(), unpin: kernels().pin?.(loaded.model.parameters().map((p) => p.data)) ?? (() => {}) });
+      return null;
+    }
+    if (m.type === "drop") return void (this.models.get(m.key)?.unpin(), this.models.delete(m.key)), null;
     try {
       const held = this.models.get(m.key);
       if (held === undefined) throw new Error(`the worker holds no model ${m.key}`);
