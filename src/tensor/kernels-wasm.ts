@@ -263,22 +263,33 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
     });
   }
 
-  /** When nothing is frozen, forget what was packed for arrays no longer pinned (all of it, and its memory, when nothing is). */
+  /** Forget every packed operand and its memory when nothing is frozen or pinned; else forget the unpinned ones (their panels stay below until then). */
   function release(): void {
     if (frozen > 0) return;
     if (pinned.size === 0) {
       packedB.clear();
       arena.top = kept = base;
-    } else for (const b of [...packedB.keys()]) if (!pinned.has(b)) packedB.delete(b); // their panels stay below until then
+    } else for (const b of [...packedB.keys()]) if (!pinned.has(b)) packedB.delete(b);
   }
 
+  /** Where the kept panels ended when the outermost frozen scope began. */
+  let frozenMark = base;
   function withFrozenOperands<T>(fn: () => T): T {
+    if (frozen === 0) frozenMark = kept;
     frozen++;
     try {
       return fn();
     } finally {
-      frozen--;
-      release();
+      if (--frozen === 0) {
+        // a scope's panels go with it — pinned arrays' too, packed again at their next use — so
+        // scope after scope (a sampled token after another) never grows the memory while a model is pinned
+        for (const [b, views] of packedB) {
+          for (const [key, at] of views) if (at >= frozenMark) views.delete(key);
+          if (views.size === 0) packedB.delete(b);
+        }
+        arena.top = kept = frozenMark;
+        release();
+      }
     }
   }
 

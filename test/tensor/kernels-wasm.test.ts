@@ -196,6 +196,26 @@ for (const flavour of ["strict", "fma"] as const) describe(`${flavour} kernels`,
       jsKernels.matmul(a, 0, w, 0, want, 0, m, k, n, false, false, false);
       expect(relativeError(product(w), want)).toBeLessThan(1e-5); // released: the changed weight is read
     });
+    it("frozen scopes while a model is pinned do not grow the memory: a scope's panels go with it", () => {
+      const k2 = createWasmKernels();
+      const [m, k, n] = [4, 512, 512]; // 1 MiB of panels per product
+      const a = rand(m * k), w = rand(k * n), other = rand(k * n), c = new Float32Array(m * n), want = new Float32Array(m * n);
+      const release = k2.pin!([w]);
+      k2.matmul(a, 0, w, 0, c, 0, m, k, n, false, false, false); // the pinned weight packed, below any scope
+      const scope = (): void => void k2.withFrozenOperands!(() => {
+        k2.matmul(a, 0, other, 0, c, 0, m, k, n, false, false, false);
+        k2.matmul(a, 0, w, 0, c, 0, m, k, n, false, false, false);
+      });
+      scope();
+      const before = process.memoryUsage().rss;
+      for (let i = 0; i < 60; i++) scope(); // 60 MiB of panels if each scope's stayed
+      expect(process.memoryUsage().rss - before).toBeLessThan(24 * 2 ** 20); // the wasm memory is not an arrayBuffer Node counts; its pages are resident
+      other[1] += 1; // and a scope never serves another scope's packed copy
+      k2.withFrozenOperands!(() => k2.matmul(a, 0, other, 0, c, 0, m, k, n, false, false, false));
+      jsKernels.matmul(a, 0, other, 0, want, 0, m, k, n, false, false, false);
+      expect(relativeError(c, want)).toBeLessThan(1e-5);
+      release();
+    });
     it("greedy generation gives the same tokens with either backend", async () => {
       const { generate } = await import("../../src/model/generate.js");
       const model = new MiniGPT(parseConfig({ init_std: 0.3, d_model: 128, n_heads: 4, d_ff: 512 }, LOCKED));
