@@ -102,11 +102,12 @@ export async function rooflineRows(forwards: readonly { label: string; config: M
   rows.push({ what: `matmul 768³, 1 thread, fma kernels (${((100 * mmFma) / fma).toFixed(0)}% of the fma peak)`, ours: `${mmFma.toFixed(1)} GFLOP/s`, peer: `${mmStrict.toFixed(1)} GFLOP/s`, peerName: `our strict kernels (${((100 * mmStrict) / strict).toFixed(0)}% of their peak)`, ratio: mmFma / mmStrict });
   const inCache = inCacheGemm("fma");
   rows.push({ what: `the gemm kernel alone, 64×256·256×64 on data already in its memory and in cache (${((100 * inCache) / fma).toFixed(0)}% of the fma peak)`, ours: `${inCache.toFixed(1)} GFLOP/s`, peer: `${mmFma.toFixed(1)} GFLOP/s`, peerName: "matmul 768³ through the kernel seam (copies in and out, packing, a working set past L2)", ratio: inCache / mmFma });
+  const isa = describeCpu().isa;
   for (const f of forwards) {
     const flops = forwardFlops(f.config, f.T), floorMs = flops / (fma * 1e6);
     rows.push({
       what: `${f.label}: the fastest possible WebAssembly forward (${(flops / 1e6).toFixed(2)} MFLOP at the peak); ours ${formatMs(f.oursMs)} = ${((100 * floorMs) / f.oursMs).toFixed(0)}% of peak`,
-      ours: formatMs(floorMs), peer: formatMs(f.ortMs), peerName: `onnxruntime-node, 1 thread (${describeCpu().isa}): the best ratio reachable`, ratio: f.ortMs / floorMs,
+      ours: formatMs(floorMs), peer: formatMs(f.ortMs), peerName: `onnxruntime-node, 1 thread (${isa}): the best ratio reachable`, ratio: f.ortMs / floorMs,
     });
   }
   return rows;

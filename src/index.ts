@@ -75,7 +75,7 @@ export { headScores, detectionPattern, patternScore, repeatedSequences, HEAD_KIN
 export type { HeadKind, HeadScores, HeadScoreOptions } from "./interp/heads.js";
 export type { PatchResult, PatchMetric, ResidHook, HeadRef, EdgeResult } from "./interp/patching.js";
 export { bandwidth } from "./interp/bandwidth.js";
-export { softmaxVec, topK, vectorAt, applyNorm, normScale } from "./interp/vectors.js";
+export { softmaxVec, topK, vectorAt, norm, applyNorm, normScale } from "./interp/vectors.js";
 export type { Bandwidth, BlockBandwidth } from "./interp/bandwidth.js";
 
 // Training

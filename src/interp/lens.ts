@@ -6,7 +6,7 @@
 import type { ActivationCache } from "../model/cache.js";
 import type { HookName } from "../model/hooks.js";
 import type { MiniGPT } from "../model/minigpt.js";
-import type { Tokens } from "../model/tokens.js";
+import { InputError, type Tokens } from "../model/tokens.js";
 import { noGrad, ops, Tensor } from "../tensor/index.js";
 import { stateAfterBlocks, streamStates, streamVector } from "./stream.js";
 import { applyNorm, arrayOf, softmaxVec, topK } from "./vectors.js";
@@ -83,11 +83,11 @@ export function logitLens(model: MiniGPT, cache: ActivationCache, position: numb
  */
 export function blockBudgetAt(model: MiniGPT, cache: ActivationCache, k: number, position: number): number[] {
   const c = model.config;
-  if (!(Number.isInteger(k) && k >= 0 && k <= c.n_layers)) throw new Error(`block budget ${k} must be a whole number from 0 to n_layers = ${c.n_layers}`);
+  if (!(Number.isInteger(k) && k >= 0 && k <= c.n_layers)) throw new InputError(`block budget ${k} must be a whole number from 0 to n_layers = ${c.n_layers}`);
   const h = c.n_layers > 0
     ? cache.get(stateAfterBlocks(c, k).hook as HookName) // [1, T, d]
     : cache.has("hook_pos_embed") ? ops.add(cache.get("hook_embed"), cache.get("hook_pos_embed")) : cache.get("hook_embed"); // no blocks: h₀ as the forward adds it
-  if (!(Number.isInteger(position) && position >= 0 && position < h.shape[1]!)) throw new Error(`position ${position} is out of range: 0 to ${h.shape[1]! - 1}`);
+  if (!(Number.isInteger(position) && position >= 0 && position < h.shape[1]!)) throw new InputError(`position ${position} is out of range: the cached input has positions 0 to ${h.shape[1]! - 1}`);
   const logits = noGrad(() => model.readout(ops.slice(h, 1, position, position + 1)));
   return arrayOf(logits.data, 0, c.vocab_size);
 }

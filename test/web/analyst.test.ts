@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { blockBudget, parameterChecksum, softmaxVec, topK, tunedDecode } from "../../src/index.js";
+import { blockBudget, kernels, parameterChecksum, setKernels, softmaxVec, topK, tunedDecode } from "../../src/index.js";
 import { Analyst, Superseded, type Port } from "../../web/src/lib/analyst.js";
 import { analyse, CANONICAL_TEXT, packView, readText, unpackView } from "../../web/src/lib/compute.js";
 import { LESSONS } from "../../web/src/lib/lessons.js";
@@ -131,5 +131,27 @@ describe("the analysis worker's transport", () => {
     server.handle(message);
     server.handle({ type: "drop", key: 7 });
     expect(server.handle({ type: "run", id: 1, key: 7, job: "heads", ids: null, causal: true, args: [] })!.reply).toEqual({ id: 1, ok: false, message: "the worker holds no model 7" });
+  });
+
+  it("pins the weights of each model it holds, and releases them when the model is dropped or replaced", () => {
+    const pins: { arrays: readonly unknown[]; released: boolean }[] = [];
+    const before = kernels();
+    setKernels({ ...before, pin: (arrays) => {
+      const p = { arrays, released: false };
+      pins.push(p);
+      return () => void (p.released = true);
+    } });
+    try {
+      const server = new JobServer();
+      server.handle(modelMessage(loaded, 3).message);
+      expect(pins).toHaveLength(1);
+      expect(pins[0]!.arrays).toHaveLength(loaded.model.parameters().length); // every weight of the worker's copy
+      server.handle(modelMessage(loaded, 3).message); // the same key again: the old copy is let go
+      expect(pins.map((p) => p.released)).toEqual([true, false]);
+      server.handle({ type: "drop", key: 3 });
+      expect(pins.map((p) => p.released)).toEqual([true, true]);
+    } finally {
+      setKernels(before);
+    }
   });
 });

@@ -4,7 +4,7 @@
 
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
-  describeHook, describeModel, EOS, formulaCount, generate, InferenceSession, inventory, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
+  describeHook, describeModel, EOS, formulaCount, generate, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
   Tensor, ActivationCache, VOCAB, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
@@ -43,13 +43,6 @@ export interface StreamView {
   readonly tok: TextTokenizer;
 }
 
-/** ‖v‖, in a counted loop (GPT-2's grid has 800 vectors of 768 to measure on every analysis). */
-function length(v: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  return Math.sqrt(s);
-}
-
 /** The stream's vectors [state][position][d_model] read from a cache. */
 function gridOf(cache: ActivationCache, ids: readonly number[]): { states: number[]; vectors: number[][][] } {
   const states = streamStates(cache.config).map((s) => s.index);
@@ -70,7 +63,7 @@ export function analyse({ model, tok }: Loaded, ids: number[], causal = true): S
 /** What the panels draw, read from a forward's cache (the forward may have run in another thread). */
 function viewOf(cache: ActivationCache, tok: TextTokenizer, ids: number[], causal: boolean): StreamView {
   const { states, vectors } = gridOf(cache, ids);
-  const norms = vectors.map((row) => row.map(length));
+  const norms = vectors.map((row) => row.map(norm));
   const { n_layers: L, n_heads: H } = cache.config;
   const patterns = Array.from({ length: L }, (_, l) => Array.from({ length: H }, (_, h) => attentionPattern(cache, l, h)));
   const stateParts = streamStates(cache.config).map(({ layer, after }) => ({ layer, after }));
