@@ -176,7 +176,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(changed.filter(([cell, ch]) => Number(cell!.split("-")[1]) >= 3 && ch === "true").length).toBeGreaterThan(10);
     expect(await page.getAttribute("[data-testid=cause-result]", "data-leaks")).toBe("false");
     await page.check("[data-testid=encoder]");
-    expect(await page.getAttribute("[data-testid=cause-result]", "data-leaks")).toBe("true");
+    await expect.poll(() => page.getAttribute("[data-testid=cause-result]", "data-leaks")).toBe("true"); // both runs again, in the worker
     await page.close();
   });
 
@@ -399,7 +399,8 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const second = page.locator("[data-testid=feature-list] button").nth(1);
     const id = ((await second.getAttribute("data-testid")) ?? "").replace("feature-", "");
     await second.click();
-    expect(await page.getAttribute("[data-testid=feature-detail]", "data-latent")).toBe(id);
+    // the detail comes from the analysis worker: the one shown before stays until it answers
+    await expect.poll(() => page.getAttribute("[data-testid=feature-detail]", "data-latent")).toBe(id);
     expect(await page.locator("[data-testid=feature-detail] b.active").count()).toBeGreaterThan(0);
     expect(await page.locator("[data-testid=feature-histogram] rect").count()).toBe(10);
     // the cell selected in the grid: its active features (TopK: exactly 8), one click away
@@ -408,7 +409,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await here.count()).toBe(8);
     await here.first().click();
     const picked = ((await here.first().textContent()) ?? "").match(/#(\d+)/)![1]!;
-    expect(await page.getAttribute("[data-testid=feature-detail]", "data-latent")).toBe(picked);
+    await expect.poll(() => page.getAttribute("[data-testid=feature-detail]", "data-latent")).toBe(picked);
     await page.locator("[data-testid=feature-detail]").scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, "features.png") });
     expect(errors).toEqual([]);
@@ -662,6 +663,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
       await page.click(`[data-testid=grid] [data-cell='${state}-${position}']`);
       expect(await page.getAttribute("[data-testid=vector]", "aria-label")).toMatch(state === 4 ? /after mlp 1/ : /after attn 0/);
       expect(await page.locator("[data-testid=reads] tr").count()).toBe(position + 1); // causal: what position p reads, 0…p
+      await settled(page); // the active features come from the analysis worker
       featureSets.push(((await page.textContent("[data-testid=features-here]")) ?? "").trim()); // the SAE's latents active at that position
       expect(await page.getAttribute("[data-testid=patch-grid] td.sel", "data-cell")).toBe(`${state}-${position}`);
       await expect.poll(() => new URL(page.url()).hash).toContain(`cell=${state}.${position}`);
