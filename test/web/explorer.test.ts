@@ -92,7 +92,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
 
   it("loads the shipped model and draws the grid (5 states × 8 positions)", async () => {
     const { page, errors } = await open();
-    expect(await page.textContent("[data-testid=source]")).toMatch(/shipped trained model/);
+    await expect.poll(() => page.textContent("[data-testid=source]")).toMatch(/shipped trained model/);
     expect(await page.locator("[data-testid=grid] [data-cell]").count()).toBe(40);
     // colour scales come with legends: the grid's ‖h‖ from 0 to its largest, patching's 0–100%
     const maxNorm = Math.max(...(await page.$$eval("[data-testid=grid] [data-cell]", (els) => els.map((e) => Number(/‖h‖ = ([\d.]+)/.exec(e.getAttribute("title") ?? "")![1])))));
@@ -186,7 +186,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.textContent("h1")).toBe("explorador minigpt");
     expect(await page.textContent("main")).toMatch(/tras attn 0/);
     expect(await page.textContent("main")).toMatch(/Presupuesto de bloques/);
-    expect(await page.textContent("[data-testid=source]")).toMatch(/modelo entrenado incluido/);
+    await expect.poll(() => page.textContent("[data-testid=source]")).toMatch(/modelo entrenado incluido/);
     await page.screenshot({ path: join(shots, "espanol.png") });
     await page.close();
   });
@@ -199,7 +199,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(((await page.textContent("[data-testid=load-error]")) ?? "").split("broken.safetensors").length - 1).toBe(1);
     expect(await page.inputValue("[data-testid=file]")).toBe("");
     expect(await page.textContent("[data-testid=picked]")).toBe("no file chosen");
-    expect(await page.textContent("[data-testid=source]")).toMatch(/shipped trained model/);
+    await expect.poll(() => page.textContent("[data-testid=source]")).toMatch(/shipped trained model/);
     expect(await page.locator("[data-testid=grid] [data-cell]").count()).toBe(40);
     const good = readFileSync(join(root, "checkpoints/minigpt-seed0.safetensors"));
     await page.setInputFiles("[data-testid=file]", { name: "seed0.safetensors", mimeType: "application/octet-stream", buffer: good });
@@ -232,7 +232,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.locator("[data-testid=train-curve] text.xtick").count()).toBeGreaterThan(2);
     expect(await page.textContent("[data-testid=train-curve] text.ytitle")).toMatch(/loss/);
     await page.click("[data-testid=train-explore]");
-    expect(await page.textContent("[data-testid=source]")).toMatch(/trained in this page/);
+    await expect.poll(() => page.textContent("[data-testid=source]")).toMatch(/trained in this page/);
     // its training is a timeline too: it ends at step 20, and step 0 is exactly Node's seed-0 initialisation
     await page.waitForSelector("[data-testid=timeline-curve]");
     expect(await page.textContent("[data-testid=timeline-step]")).toBe("20");
@@ -248,10 +248,10 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const trained = await page.inputValue("[data-testid=model-pick]");
     expect(await page.textContent(`[data-testid=model-pick] option[value=${trained}]`)).toMatch(/trained in this page/);
     await page.selectOption("[data-testid=model-pick]", "shipped");
-    expect(await page.textContent("[data-testid=source]")).toMatch(/shipped/);
+    await expect.poll(() => page.textContent("[data-testid=source]")).toMatch(/shipped/);
     await page.selectOption("[data-testid=model-pick]", trained);
-    expect(await page.textContent("[data-testid=source]")).toMatch(/trained in this page/);
-    expect(await page.getAttribute("[data-testid=timeline]", "data-checksum")).toBe(trainedSum);
+    await expect.poll(() => page.textContent("[data-testid=source]")).toMatch(/trained in this page/);
+    await expect.poll(() => page.getAttribute("[data-testid=timeline]", "data-checksum")).toBe(trainedSum);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -299,9 +299,9 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.locator("[data-testid=head-0-0] rect[fill='url(#masked)']").count()).toBe(28);
     // the pointed cell's weight is written below its map: query → key, or masked above the diagonal
     await page.hover("[data-testid=head-0-0] rect[data-q='3'][data-k='1']");
-    expect(await page.textContent("[data-testid=tip-0-0]")).toMatch(/^\S+ → \S+: \d+\.\d%$/);
+    await expect.poll(() => page.textContent("[data-testid=tip-0-0]")).toMatch(/^\S+ → \S+: \d+\.\d%$/);
     await page.hover("[data-testid=head-0-0] rect[data-q='1'][data-k='3']");
-    expect(await page.textContent("[data-testid=tip-0-0]")).toMatch(/: masked/);
+    await expect.poll(() => page.textContent("[data-testid=tip-0-0]")).toMatch(/: masked/);
     const eight = saveCheckpoint(new MiniGPT(parseConfig({ n_heads: 8 }, LOCKED)));
     await page.setInputFiles("[data-testid=file]", { name: "eight-heads.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from(eight) });
     await page.waitForSelector("[data-testid=head-0-7]");
@@ -791,12 +791,17 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.locator("[data-testid=head-11-11] text[data-axis=query]").count()).toBe(32);
     // 12 heads × 32 × 32 cells are painted on canvases; the pointed cell's weight is written below
     expect(await page.locator("[data-testid=head-11-11] rect:not([data-hover-row])").count()).toBeLessThan(4);
-    await page.locator("[data-testid=canvas-11-11]").scrollIntoViewIfNeeded();
-    const box = (await page.locator("[data-testid=canvas-11-11]").boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.9); // a low row, an early column: a weight
-    expect(await page.textContent("[data-testid=tip-11-11]")).toMatch(/→ .*: \d+\.\d%$/);
-    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.1); // above the diagonal: masked
-    expect(await page.textContent("[data-testid=tip-11-11]")).toMatch(/: masked/);
+    const canvas = page.locator("[data-testid=canvas-11-11]");
+    await canvas.scrollIntoViewIfNeeded();
+    // point at a spot of the map, read anew each try: the views above it may still be settling, moving it
+    const pointAt = async (fx: number, fy: number): Promise<string | null> => {
+      const box = (await canvas.boundingBox())!;
+      await page.mouse.move(box.x + box.width * fx + 1, box.y + box.height * fy);
+      await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+      return page.textContent("[data-testid=tip-11-11]");
+    };
+    await expect.poll(() => pointAt(0.1, 0.9)).toMatch(/→ .*: \d+\.\d%$/); // a low row, an early column: a weight
+    await expect.poll(() => pointAt(0.9, 0.1)).toMatch(/: masked/); // above the diagonal
     await page.check("[data-testid=show-lens]");
     await page.waitForSelector("[data-testid=grid] .lens", { timeout: 60_000 });
     await page.screenshot({ path: join(shots, "gpt2.png") });
