@@ -59,6 +59,35 @@ export async function inTurns(reps: number, ours: () => number, peer: () => numb
   return [median(a), median(b)];
 }
 
+/**
+ * Ours and the peer in turns, batch by batch: each warmed up for `warmupMs`, each batch sized to
+ * take about `batchMs`, then `turns` rounds of one batch of ours and one of the peer's — so a slow
+ * moment of this shared machine falls on both, not on one side's whole measurement. Medians of
+ * ms per call, [ours, peer].
+ */
+export async function batchesInTurns(ours: () => unknown, peer: () => Promise<unknown>, { turns = 7, batchMs = 150, warmupMs = 200 } = {}): Promise<[number, number]> {
+  const calibrate = async (fn: () => unknown): Promise<number> => {
+    const t0 = performance.now();
+    let calls = 0;
+    do {
+      await fn();
+      calls++;
+    } while (performance.now() - t0 < warmupMs);
+    return Math.max(1, Math.round(batchMs / ((performance.now() - t0) / calls)));
+  };
+  const nOurs = await calibrate(ours), nPeer = await calibrate(peer);
+  const a: number[] = [], b: number[] = [];
+  for (let t = 0; t < turns; t++) {
+    let s = performance.now();
+    for (let i = 0; i < nOurs; i++) ours();
+    a.push((performance.now() - s) / nOurs);
+    s = performance.now();
+    for (let i = 0; i < nPeer; i++) await peer();
+    b.push((performance.now() - s) / nPeer);
+  }
+  return [median(a), median(b)];
+}
+
 /** Stop the run if a peer computes something else than we do: its logits must be ours within 1e-4. */
 export function checkPeer(name: string, theirs: ArrayLike<number>, ours: ArrayLike<number>): void {
   let diff = 0, scale = 1e-12;

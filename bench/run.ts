@@ -19,7 +19,7 @@ import { DEFAULT_TRAIN } from "../src/train/train-config.js";
 import { Trainer } from "../src/train/trainer.js";
 import { describeMachine } from "./machine.js";
 import { formatMs, formatRate, measure } from "./measure.js";
-import { checkPeer, decodeInTurns, inTurns, measureAsync, ortCachedDecoder, ortSession, timed } from "./peers.js";
+import { batchesInTurns, checkPeer, decodeInTurns, inTurns, measureAsync, ortCachedDecoder, ortSession, timed } from "./peers.js";
 import { familyRows } from "./families.js";
 import { interpRows } from "./interp.js";
 import { rooflineRows } from "./roofline.js";
@@ -31,6 +31,8 @@ const rows: Row[] = [];
 const rng = new Rng(1);
 const wasm = createWasmKernels();
 const THREADS = Math.min(4, cpus().length);
+/** The GPT-2-shaped forwards (about a second each): one call a batch, five turns, half a second of warm-up. */
+const BIG = { turns: 5, batchMs: 1, warmupMs: 500 };
 const wasmThreaded = THREADS > 1 ? createWasmKernels({ helpers: THREADS - 1, spawn: spawnNodeHelper() }) : null;
 const log = (s: string): void => void process.stderr.write(s + "\n");
 const randomIds = (T: number, V: number): number[] => Array.from({ length: T }, (_, i) => (i === 0 ? 1 : rng.int(Math.min(V, 60))));
@@ -51,15 +53,14 @@ function withKernels<T>(k: Kernels, fn: () => T): T {
 async function forwardRows(label: string, model: MiniGPT, T: number, run: Awaited<ReturnType<typeof ortSession>>, big = false): Promise<void> {
   log(`… ${label}`);
   const ids = randomIds(T, model.config.vocab_size);
-  const ours = measure(() => noGrad(() => model.forward(ids)), { batches: big ? 3 : 7, batchMs: big ? 1 : 150 }).ms;
+  const [ours, peer] = await batchesInTurns(() => noGrad(() => model.forward(ids)), () => run(ids), big ? BIG : {});
   sampleRss();
-  const peer = await measureAsync(() => run(ids), big ? 3 : 7);
   rows.push({ what: `${label}: forward`, ours: `${formatMs(ours)} (${formatRate((T / ours) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / ours });
   if (!big) {
     const session = new InferenceSession(model);
-    const compiled = measure(() => session.forward(ids)).ms;
-    forwards.push({ label, config: model.config, T, ortMs: peer, oursMs: compiled });
-    rows.push({ what: `${label}: forward, compiled InferenceSession`, ours: `${formatMs(compiled)} (${formatRate((T / compiled) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / compiled });
+    const [compiled, peerNow] = await batchesInTurns(() => session.forward(ids), () => run(ids));
+    forwards.push({ label, config: model.config, T, ortMs: peerNow, oursMs: compiled });
+    rows.push({ what: `${label}: forward, compiled InferenceSession`, ours: `${formatMs(compiled)} (${formatRate((T / compiled) * 1000, "tok/s")})`, peer: formatMs(peerNow), peerName: "onnxruntime-node, 1 thread", ratio: peerNow / compiled });
     const ref = withKernels(jsKernels, () => measure(() => noGrad(() => model.forward(ids))).ms);
     rows.push({ what: `${label}: forward`, ours: formatMs(ours), peer: formatMs(ref), peerName: "our reference TypeScript kernels", ratio: ref / ours });
   }
@@ -222,8 +223,7 @@ let gpt2Prefill = NaN, gpt2Decode = NaN;
   const ids = randomIds(128, 50257);
   const session = new InferenceSession(gpt2);
   sampleRss();
-  const ours = measure(() => session.forward(ids), { batches: 3, batchMs: 1 }).ms;
-  const peer = await measureAsync(() => gpt2Ort(ids), 3);
+  const [ours, peer] = await batchesInTurns(() => session.forward(ids), () => gpt2Ort(ids), BIG);
   gpt2Prefill = ours;
   forwards.push({ label: "GPT-2-small shape, prefill T = 128", config: gpt2.config, T: 128, ortMs: peer, oursMs: ours });
   rows.push({ what: "GPT-2-small shape, prefill T = 128: InferenceSession", ours: `${formatMs(ours)} (${formatRate((128 / ours) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / ours });
@@ -236,10 +236,9 @@ let gpt2Prefill = NaN, gpt2Decode = NaN;
   if (THREADS > 1) {
     const threaded = new InferenceSession(gpt2, { helpers: THREADS - 1, spawn: spawnNodeHelper() });
     sampleRss();
-    const oursT = measure(() => threaded.forward(ids), { batches: 3, batchMs: 1 }).ms;
     const ortT = await ortSession(gpt2, THREADS);
     sampleRss();
-    const peerT = await measureAsync(() => ortT(ids), 3);
+    const [oursT, peerT] = await batchesInTurns(() => threaded.forward(ids), () => ortT(ids), BIG);
     rows.push({ what: `GPT-2-small shape, prefill T = 128: InferenceSession, ${THREADS} threads`, ours: `${formatMs(oursT)} (${formatRate((128 / oursT) * 1000, "tok/s")})`, peer: formatMs(peerT), peerName: `onnxruntime-node, ${THREADS} threads`, ratio: peerT / oursT });
   }
 }

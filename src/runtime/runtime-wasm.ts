@@ -52,8 +52,8 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     },
     rmsNorm: (src, dst, w, rows, width, eps) => k.rmsNorm(src * F, w * F, dst * F, rows, width, eps),
     activate(at, n, act) {
-      if (act === "gelu" || act === "gelu_tanh") k.gelu(at * F, at * F, n, act === "gelu_tanh" ? 1 : 0);
-      else k.activate(at * F, n, act === "silu" ? 1 : 0);
+      if (act === "gelu_tanh") k.gelu(at * F, at * F, n, 1);
+      else k.activate(at * F, n, act === "gelu" ? 2 : act === "silu" ? 1 : 0); // GELU: the kernel's rational erf
     },
     mul: (dst, src, n) => k.mul(dst * F, src * F, n),
     attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale) {

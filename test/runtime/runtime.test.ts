@@ -8,6 +8,7 @@ import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { createJsRuntime, createWasmRuntime, type Runtime } from "../../src/runtime/index.js";
 import { noGrad, Rng, type KernelFlavour } from "../../src/tensor/index.js";
+import { erf } from "../../src/tensor/erf.js";
 import { relativeError } from "../helpers.js";
 import { describeConfig, randomConfig, randomIds } from "../random-configs.js";
 
@@ -66,6 +67,24 @@ for (const f of ["strict", "fma"] as const) {
         expect(relativeError(wasm, js), act).toBeLessThan(2e-6);
         expect(js[5]).toBe(0);
       }
+    });
+    it("the session's GELU (a rational erf, not training's A&S form) against float64 over a dense range: within 2e-7·max(1, |x|), exact past the clamp, NaN stays NaN", () => {
+      const n = 24_003; // the SIMD loop and a scalar tail
+      const x = Float32Array.from({ length: n }, (_, i) => -12 + (24 * i) / (n - 1));
+      x.set([NaN, 0, -0, 5.5437, -5.5437, 1e4, -1e4, Infinity], 0);
+      const rt = createWasmRuntime({ flavour }), at = rt.put(x);
+      rt.activate(at, n, "gelu");
+      const y = rt.heap.slice(at, at + n);
+      let worst = 0;
+      x.forEach((v, i) => {
+        if (Number.isNaN(v)) return void expect(y[i], `GELU(${v})`).toBeNaN();
+        if (v === Infinity) return void expect(y[i]).toBe(Infinity);
+        const want = 0.5 * v * (1 + erf(v * Math.SQRT1_2)), err = Math.abs(y[i]! - want) / Math.max(1, Math.abs(v));
+        worst = Math.max(worst, err);
+        expect(err, `GELU(${v}) = ${y[i]}, float64 ${want}`).toBeLessThanOrEqual(2e-7);
+        if (v > 5.5437) expect(y[i]).toBe(v); // erf(x/√2) is 1 in float32 there: GELU(x) = x exactly
+      });
+      expect(worst).toBeGreaterThan(0); // an approximation, checked against an independent float64 erf
     });
     it("the gate product in place, odd lengths (the SIMD body and the scalar tail)", () => {
       for (const n of [1, 7, 64, 37]) {

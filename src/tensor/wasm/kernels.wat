@@ -45,6 +45,19 @@
   (global $i32x4:0x80000000 v128 (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
   (global $i32x4:-1262485377 v128 (v128.const i32x4 -1262485377 -1262485377 -1262485377 -1262485377))
   (global $f32x4:12582912 v128 (v128.const f32x4 12582912 12582912 12582912 12582912))
+  (global $f32x4:0.797884464 v128 (v128.const f32x4 0.797884464 0.797884464 0.797884464 0.797884464))
+  (global $f32x4:0.0679739490 v128 (v128.const f32x4 0.0679739490 0.0679739490 0.0679739490 0.0679739490))
+  (global $f32x4:0.00936770625 v128 (v128.const f32x4 0.00936770625 0.00936770625 0.00936770625 0.00936770625))
+  (global $f32x4:0.000339927297 v128 (v128.const f32x4 0.000339927297 0.000339927297 0.000339927297 0.000339927297))
+  (global $f32x4:0.0000126759614 v128 (v128.const f32x4 0.0000126759614 0.0000126759614 0.0000126759614 0.0000126759614))
+  (global $f32x4:4.50080861e-8 v128 (v128.const f32x4 4.50080861e-8 4.50080861e-8 4.50080861e-8 4.50080861e-8))
+  (global $f32x4:0.251858681 v128 (v128.const f32x4 0.251858681 0.251858681 0.251858681 0.251858681))
+  (global $f32x4:0.0287184957 v128 (v128.const f32x4 0.0287184957 0.0287184957 0.0287184957 0.0287184957))
+  (global $f32x4:0.00189097936 v128 (v128.const f32x4 0.00189097936 0.00189097936 0.00189097936 0.00189097936))
+  (global $f32x4:0.0000738973249 v128 (v128.const f32x4 0.0000738973249 0.0000738973249 0.0000738973249 0.0000738973249))
+  (global $f32x4:0.00000118930427 v128 (v128.const f32x4 0.00000118930427 0.00000118930427 0.00000118930427 0.00000118930427))
+  (global $f32x4:5.54371716 v128 (v128.const f32x4 5.54371716 5.54371716 5.54371716 5.54371716))
+  (global $f32x4:-5.54371716 v128 (v128.const f32x4 -5.54371716 -5.54371716 -5.54371716 -5.54371716))
 
   (func $tile2x16
     (param $pa0 i32) (param $pa1 i32) (param $pb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $acc i32)
@@ -166,6 +179,7 @@
     (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $m i32) (param $k i32) (param $n16 i32) (param $acc i32) (param $j0 i32) (param $j1 i32)
     (local $ldc i32) (local $ps i32) (local $k0 i32) (local $kc i32) (local $accNow i32)
     (local $j i32) (local $i i32) (local $mEven i32) (local $panel i32) (local $pa i32) (local $pc i32)
+    (local $pre i32) (local $preEnd i32) (local $preStep i32) (local $preStop i32)
     (local.set $ldc (i32.shl (local.get $n16) (i32.const 2)))
     (local.set $ps (i32.shl (local.get $k) (i32.const 6)))
     (local.set $mEven (i32.and (local.get $m) (i32.const -2)))
@@ -182,6 +196,16 @@
           (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
           (local.set $panel (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps))
                                                               (i32.shl (local.get $k0) (i32.const 6)))))
+          ;; The next panel's block, read ahead a few lines per pair of rows (plain loads, their values
+          ;; dropped: WebAssembly has no prefetch): a panel's first pass otherwise waits on memory
+          ;; for a line every four cycles, which one thread's stream keeps up with and two do not.
+          ;; Only with enough rows to spread it over, and only within this thread's columns.
+          (local.set $pre (i32.add (local.get $panel) (local.get $ps)))
+          (local.set $preEnd (select (i32.add (local.get $pre) (i32.shl (local.get $kc) (i32.const 6))) (local.get $pre)
+                                     (i32.and (i32.lt_u (i32.add (local.get $j) (i32.const 16)) (local.get $j1))
+                                              (i32.ge_u (local.get $mEven) (i32.const 32)))))
+          (local.set $preStep (i32.shl (i32.div_u (i32.add (local.get $kc) (i32.shr_u (local.get $mEven) (i32.const 1)))
+                                                  (i32.add (i32.shr_u (local.get $mEven) (i32.const 1)) (i32.const 1))) (i32.const 6)))
           (local.set $i (i32.const 0))
           (block $idone
             (loop $iloop
@@ -190,6 +214,13 @@
               (call $tile2x16 (local.get $pa) (i32.add (local.get $pa) (local.get $lda)) (local.get $panel)
                 (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2))))
                 (local.get $ldc) (local.get $kc) (local.get $accNow))
+              (local.set $preStop (i32.add (local.get $pre) (local.get $preStep)))
+              (block $pdone
+                (loop $ploop
+                  (br_if $pdone (i32.ge_u (local.get $pre) (select (local.get $preStop) (local.get $preEnd) (i32.lt_u (local.get $preStop) (local.get $preEnd)))))
+                  (drop (i32.load (local.get $pre)))
+                  (local.set $pre (i32.add (local.get $pre) (i32.const 64)))
+                  (br $ploop)))
               (local.set $i (i32.add (local.get $i) (i32.const 2)))
               (br $iloop)))
           (local.set $j (i32.add (local.get $j) (i32.const 16)))
@@ -928,17 +959,51 @@
   (func $silu4 (param $x v128) (result v128)
     (f32x4.div (local.get $x) (f32x4.add (global.get $f32x4:1) (call $exp4 (f32x4.neg (local.get $x))))))
 
-  ;; kind 0: ReLU, max(x, 0) (NaN stays NaN); kind 1: SiLU.
+  ;; GELU per lane for inference, x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)) and erf(x/√2) ≈ x·P(x²)/Q(x²):
+  ;; a rational fit of degree 5 over 5 in x² (scripts/fit-erf.mjs: near-minimax against erf.ts's
+  ;; float64 erf, 1.7e-8 in float64; in float32, within 3.5e-7 of erf for every x — A&S 7.1.26 in
+  ;; $erf4 is within 5.3e-7), x clamped to ±5.5437 where erf(x/√2) rounds to ±1. Eighteen operations
+  ;; per four lanes against the 48 of $gelu4's A&S form (an eˣ and a division): the forward of
+  ;; InferenceSession uses it; training keeps $gelu4, whose bits the shipped model's recipe records.
+  (func $gelu_rational4 (param $x v128) (result v128)
+    (local $c v128) (local $s v128) (local $p v128) (local $q v128)
+    (local.set $c (f32x4.pmin (f32x4.pmax (local.get $x) (global.get $f32x4:-5.54371716)) (global.get $f32x4:5.54371716)))
+    (local.set $s (f32x4.mul (local.get $c) (local.get $c)))
+    (local.set $p (f32x4.add (f32x4.mul (global.get $f32x4:4.50080861e-8) (local.get $s)) (global.get $f32x4:0.0000126759614)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.000339927297)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.00936770625)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.0679739490)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.797884464)))
+    (local.set $q (f32x4.add (f32x4.mul (global.get $f32x4:0.00000118930427) (local.get $s)) (global.get $f32x4:0.0000738973249)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $s)) (global.get $f32x4:0.00189097936)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $s)) (global.get $f32x4:0.0287184957)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $s)) (global.get $f32x4:0.251858681)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $s)) (global.get $f32x4:1)))
+    (f32x4.mul (f32x4.mul (global.get $f32x4:0.5) (local.get $x))
+      (f32x4.add (global.get $f32x4:1) (f32x4.div (f32x4.mul (local.get $c) (local.get $p)) (local.get $q)))))
+
+  ;; kind 0: ReLU, max(x, 0) (NaN stays NaN); kind 1: SiLU; kind 2: GELU (the rational erf above).
   (func $act4 (param $x v128) (param $kind i32) (result v128)
-    (if (result v128) (local.get $kind)
-      (then (call $silu4 (local.get $x)))
-      (else (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)))))
+    (if (result v128) (i32.eq (local.get $kind) (i32.const 2))
+      (then (call $gelu_rational4 (local.get $x)))
+      (else
+        (if (result v128) (local.get $kind)
+          (then (call $silu4 (local.get $x)))
+          (else (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)))))))
 
   ;; x[i] = act(x[i]) in place for n elements (kind as $act4).
   (func (export "activate") (param $x i32) (param $n i32) (param $kind i32)
     (local $end i32) (local $vend i32)
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
     (local.set $vend (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    ;; GELU in a loop of its own: no branch on the kind per four lanes, and only its vectors live
+    (if (i32.eq (local.get $kind) (i32.const 2))
+      (then
+        (block $gdone (loop $g
+          (br_if $gdone (i32.ge_u (local.get $x) (local.get $vend)))
+          (v128.store (local.get $x) (call $gelu_rational4 (v128.load (local.get $x))))
+          (local.set $x (i32.add (local.get $x) (i32.const 16)))
+          (br $g)))))
     (block $vdone (loop $v
       (br_if $vdone (i32.ge_u (local.get $x) (local.get $vend)))
       (v128.store (local.get $x) (call $act4 (v128.load (local.get $x)) (local.get $kind)))
