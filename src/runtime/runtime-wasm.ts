@@ -44,12 +44,7 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
       if (pool !== null) pool.gemm(a * F, lda * F, b.at * F, c * F, m, b.k, b.n16, 0);
       else k.gemm(a * F, lda * F, b.at * F, c * F, m, b.k, b.n16, 0, 0, b.n16);
     },
-    layerNorm(src, dst, w, b, rows, width, eps) {
-      // the kernel also saves x̂ and 1/σ for a backward pass: scratch past the top, released at once
-      const mark = arena.top, xhat = arena.alloc(rows * width), rstd = arena.alloc(rows);
-      k.layerNorm(src * F, w * F, b * F, dst * F, xhat * F, rstd * F, rows, width, eps);
-      arena.top = mark;
-    },
+    layerNorm: (src, dst, w, b, rows, width, eps) => k.layerNormInference(src * F, w * F, b * F, dst * F, rows, width, eps),
     rmsNorm: (src, dst, w, rows, width, eps) => k.rmsNorm(src * F, w * F, dst * F, rows, width, eps),
     activate(at, n, act) {
       if (act === "gelu_tanh") k.gelu(at * F, at * F, n, 1);

@@ -25,6 +25,8 @@ export interface WasmKernels {
   geluBackward(g: number, x: number, dx: number, n: number, approximate: number): void;
   layerNorm(x: number, w: number, b: number, out: number, xhat: number, rstd: number, rows: number, width: number, eps: number): void;
   layerNormBackward(g: number, w: number, xhat: number, rstd: number, dx: number, dw: number, db: number, rows: number, width: number): void;
+  /** layer_norm for inference: nothing saved, each row's sums in four accumulators (another order than layerNorm's). */
+  layerNormInference(x: number, w: number, b: number, out: number, rows: number, width: number, eps: number): void;
   /** In place, per row of `width`. */
   softmax(p: number, rows: number, width: number): void;
   softmaxBackward(g: number, y: number, dx: number, rows: number, width: number): void;
@@ -117,7 +119,7 @@ export function instantiateKernels(sharedMemory?: WebAssembly.Memory, f: KernelF
     flavour: f,
     gemm: fn("gemm"), packB: fn("pack_b"), transpose: fn("transpose"),
     gelu: fn("gelu"), geluBackward: fn("gelu_backward"),
-    layerNorm: fn("layer_norm"), layerNormBackward: fn("layer_norm_backward"),
+    layerNorm: fn("layer_norm"), layerNormBackward: fn("layer_norm_backward"), layerNormInference: fn("layer_norm_inference"),
     softmax: fn("softmax"), softmaxBackward: fn("softmax_backward"),
     attention: fn("attention"), rope: fn("rope"), addRows: fn("add_rows"),
     binaryRows: fn("binary_rows"), rmsNorm: fn("rms_norm"), activate: fn("activate"), mul: fn("mul"),

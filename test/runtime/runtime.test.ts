@@ -47,11 +47,16 @@ for (const f of ["strict", "fma"] as const) {
         }
       }
     });
-    it("LayerNorm and RMSNorm, odd widths", () => {
-      for (const width of [1, 3, 8, 37]) {
+    it("LayerNorm and RMSNorm, odd widths (16 at a time, 4 at a time, one at a time), in place too", () => {
+      for (const width of [1, 3, 8, 37, 64, 100]) {
         const x = rand(4 * width, 3), w = rand(width), b = rand(width);
         const [jl, wl] = both([x, w, b], 4 * width, (rt, [xa, wa, ba], out) => rt.layerNorm(xa!, out, wa!, ba!, 4, width, 1e-5));
         expect(relativeError(wl, jl), `layerNorm ${width}`).toBeLessThan(1e-5);
+        const [, inPlace] = both([x, w, b], 4 * width, (rt, [xa, wa, ba], out) => {
+          rt.heap.copyWithin(out, xa!, xa! + 4 * width);
+          rt.layerNorm(out, out, wa!, ba!, 4, width, 1e-5); // a post-LN block normalises the stream where it is
+        });
+        expect(inPlace, `layerNorm in place ${width}`).toEqual(wl);
         const [jr, wr] = both([x, w], 4 * width, (rt, [xa, wa], out) => rt.rmsNorm(xa!, out, wa!, 4, width, 1e-6));
         expect(relativeError(wr, jr), `rmsNorm ${width}`).toBeLessThan(1e-5);
       }

@@ -906,6 +906,87 @@
 
   ;; ---------- the imported families' row and elementwise kernels (inference) ----------
 
+  ;; Per row of `width`: out = (x − μ)/√(σ² + eps)·w + b, for inference: nothing saved for a backward
+  ;; pass, and each sum in four accumulators (16 floats a step), so a row's adds are four chains a
+  ;; quarter as long instead of one — the rows are short (64 floats in the locked model) and the
+  ;; single chain's latency was most of their time. The sums' order differs from layer_norm's.
+  (func $sum16 (param $p i32) (param $n16 i32) (param $mu4 v128) (param $square i32) (result v128)
+    (local $end i32) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $t v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n16) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (if (local.get $square)
+        (then
+          (local.set $t (f32x4.sub (v128.load offset=0 (local.get $p)) (local.get $mu4)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $t) (local.get $t))))
+          (local.set $t (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $mu4)))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $t) (local.get $t))))
+          (local.set $t (f32x4.sub (v128.load offset=32 (local.get $p)) (local.get $mu4)))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $t) (local.get $t))))
+          (local.set $t (f32x4.sub (v128.load offset=48 (local.get $p)) (local.get $mu4)))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $t) (local.get $t)))))
+        (else
+          (local.set $a0 (f32x4.add (local.get $a0) (v128.load offset=0 (local.get $p))))
+          (local.set $a1 (f32x4.add (local.get $a1) (v128.load offset=16 (local.get $p))))
+          (local.set $a2 (f32x4.add (local.get $a2) (v128.load offset=32 (local.get $p))))
+          (local.set $a3 (f32x4.add (local.get $a3) (v128.load offset=48 (local.get $p))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 64)))
+      (br $l)))
+    (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))))
+
+  (func (export "layer_norm_inference")
+    (param $x i32) (param $w i32) (param $b i32) (param $out i32) (param $rows i32) (param $width i32) (param $eps f32)
+    (local $r i32) (local $i i32) (local $w16 i32) (local $px i32) (local $po i32) (local $o i32)
+    (local $t v128) (local $mu4 v128) (local $s4 v128) (local $mu f32) (local $var f32) (local $s f32) (local $h f32)
+    (local.set $w16 (i32.and (local.get $width) (i32.const -16)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $px (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
+      (local.set $po (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
+      ;; mean: 16 at a time, then the rest one by one
+      (local.set $mu (call $hsum (call $sum16 (local.get $px) (local.get $w16) (v128.const f32x4 0 0 0 0) (i32.const 0))))
+      (local.set $i (local.get $w16))
+      (block $d1 (loop $l1
+        (br_if $d1 (i32.ge_u (local.get $i) (local.get $width)))
+        (local.set $mu (f32.add (local.get $mu) (f32.load (i32.add (local.get $px) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l1)))
+      (local.set $mu (f32.div (local.get $mu) (f32.convert_i32_u (local.get $width))))
+      (local.set $mu4 (f32x4.splat (local.get $mu)))
+      ;; variance, the same way
+      (local.set $var (call $hsum (call $sum16 (local.get $px) (local.get $w16) (local.get $mu4) (i32.const 1))))
+      (local.set $i (local.get $w16))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $i) (local.get $width)))
+        (local.set $h (f32.sub (f32.load (i32.add (local.get $px) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mu)))
+        (local.set $var (f32.add (local.get $var) (f32.mul (local.get $h) (local.get $h))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l2)))
+      (local.set $s (f32.div (f32.const 1)
+        (f32.sqrt (f32.add (f32.div (local.get $var) (f32.convert_i32_u (local.get $width))) (local.get $eps)))))
+      (local.set $s4 (f32x4.splat (local.get $s)))
+      ;; normalise, scale, shift
+      (local.set $i (i32.const 0))
+      (block $d3 (loop $l3
+        (br_if $d3 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $width)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $t (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $px) (local.get $o))) (local.get $mu4)) (local.get $s4)))
+        (v128.store (i32.add (local.get $po) (local.get $o))
+          (f32x4.add (f32x4.mul (local.get $t) (v128.load (i32.add (local.get $w) (local.get $o))))
+                     (v128.load (i32.add (local.get $b) (local.get $o)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $l3)))
+      (block $d4 (loop $l4
+        (br_if $d4 (i32.ge_u (local.get $i) (local.get $width)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $h (f32.mul (f32.sub (f32.load (i32.add (local.get $px) (local.get $o))) (local.get $mu)) (local.get $s)))
+        (f32.store (i32.add (local.get $po) (local.get $o))
+          (f32.add (f32.mul (local.get $h) (f32.load (i32.add (local.get $w) (local.get $o)))) (f32.load (i32.add (local.get $b) (local.get $o)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
   ;; Per row of `width`: out = x / √(mean(x²) + eps) · w (RMSNorm, LLaMA's norm; no mean, no bias).
   (func (export "rms_norm")
     (param $x i32) (param $w i32) (param $out i32) (param $rows i32) (param $width i32) (param $eps f32)
