@@ -77,10 +77,15 @@ export async function batchesInTurns(ours: () => unknown, peer: () => Promise<un
   };
   const nOurs = await calibrate(ours), nPeer = await calibrate(peer);
   const a: number[] = [], b: number[] = [];
+  // Each batch starts from a collected heap (node --expose-gc, as `npm run bench` runs): otherwise
+  // one side's garbage is collected, by V8's helper threads too, during the other side's batch.
+  const collect = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
   for (let t = 0; t < turns; t++) {
+    collect();
     let s = performance.now();
     for (let i = 0; i < nOurs; i++) ours();
     a.push((performance.now() - s) / nOurs);
+    collect();
     s = performance.now();
     for (let i = 0; i < nPeer; i++) await peer();
     b.push((performance.now() - s) / nPeer);
