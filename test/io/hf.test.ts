@@ -289,9 +289,22 @@ describe("bad folders are refused whole, naming the file and the tensor or key",
       const m = makeFolder("gpt2", rng, "F32", { prefix: true });
       if (m.cfg["tie_word_embeddings"] !== true) continue;
       const wte = m.tensors.get("transformer.wte.weight")!;
-      const head = writeFile([["lm_head.weight", { dtype: "F32", shape: wte.shape, values: Array.from(wte.data, (v) => v + 1) }]]);
-      expect(() => importHf({ ...m.folder, weights: new Map([...m.folder.weights, ["head.safetensors", head]]) })).toThrow(HfError);
+      const withHead = (values: number[]): HfFolder => ({ ...m.folder, weights: new Map([...m.folder.weights, ["head.safetensors", writeFile([["lm_head.weight", { dtype: "F32", shape: wte.shape, values }]])]]) });
+      expect(importHf(withHead(Array.from(wte.data))).model.config.tied_embeddings).toBe(true); // the embedding itself: accepted
+      const last = Array.from(wte.data);
+      last[last.length - 1] = Math.fround(last.at(-1)! + 1); // one value off, the very last
+      expect(() => importHf(withHead(last))).toThrow(/"lm_head.weight" differs from the token embedding although tie_word_embeddings is true/);
       break;
+    }
+  });
+  it("a weight that is not finite, named with its index (the last value of the last tensor too)", () => {
+    const m = base();
+    const [name, t] = [...m.tensors].at(-1)!;
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const values = Array.from(t.data);
+      values[values.length - 1] = bad;
+      const entries = [...m.tensors].map(([n, x]) => [n, { dtype: "F32" as const, shape: x.shape, values: n === name ? values : Array.from(x.data) }] as [string, { dtype: "F32"; shape: number[]; values: number[] }]);
+      expect(() => importHf({ ...m.folder, weights: new Map([["model.safetensors", writeFile(entries)]]) })).toThrow(new RegExp(`holds ${bad} at index ${values.length - 1}; weights must be finite`));
     }
   });
 });
