@@ -3,7 +3,7 @@
 
 import { parseConfig, configToJson, type ModelConfig } from "../model/config.js";
 import { MiniGPT } from "../model/minigpt.js";
-import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors, firstNonFinite, SafetensorsError } from "./safetensors.js";
 
 export class CheckpointError extends Error {
   override name = "CheckpointError";
@@ -54,7 +54,7 @@ export function loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): Loaded
     throw new CheckpointError((err as Error).message);
   }
   for (const [name, t] of model.namedParameters()) {
-    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    const bad = firstNonFinite(t.data);
     if (bad >= 0) throw new CheckpointError(`${source}: tensor "${name}" holds ${t.data[bad]} at index ${bad}; weights must be finite`);
   }
   return { model, config, metadata: file.metadata };

@@ -100,6 +100,13 @@ describe("checkpoints", () => {
     const m = new MiniGPT(LOCKED);
     m.blocks[1]!.mlp!.W_in.data[5] = NaN;
     expect(() => loadCheckpoint(saveCheckpoint(m), "nan.safetensors")).toThrow(/"blocks\.1\.mlp\.W_in" holds NaN at index 5/);
+    const [name, last] = [...new MiniGPT(LOCKED).namedParameters()].at(-1)!;
+    for (const bad of [Infinity, -Infinity]) {
+      const n = new MiniGPT(LOCKED);
+      const t = new Map(n.namedParameters()).get(name)!;
+      t.data[t.data.length - 1] = bad; // the very last value of the last tensor
+      expect(() => loadCheckpoint(saveCheckpoint(n), "inf.safetensors")).toThrow(`"${name}" holds ${bad} at index ${last.data.length - 1}`);
+    }
   });
   it("refuses every truncation of a real checkpoint", () => {
     for (const cut of [0, 7, 8, 100, 500, bytes.length - 4, bytes.length - 1]) {

@@ -4,7 +4,7 @@
 // — and the other way round for export. Round trips are bit-exact.
 
 import { describe, expect, it } from "vitest";
-import { chooseFamily, exportHf, familyMismatch, HfError, importHf, importHfAsync, type AsyncRangeReader, type HfFamily, type HfFolder } from "../../src/io/hf.js";
+import { chooseFamily, exportHf, familyMismatch, importHf, importHfAsync, type AsyncRangeReader, type HfFamily, type HfFolder } from "../../src/io/hf.js";
 import { fromBF16, fromF16, toBF16, toF16 } from "../../src/io/safetensors.js";
 import { parseConfig, type ModelConfig } from "../../src/model/config.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
