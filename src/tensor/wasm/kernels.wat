@@ -179,7 +179,6 @@
     (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $m i32) (param $k i32) (param $n16 i32) (param $acc i32) (param $j0 i32) (param $j1 i32)
     (local $ldc i32) (local $ps i32) (local $k0 i32) (local $kc i32) (local $accNow i32)
     (local $j i32) (local $i i32) (local $mEven i32) (local $panel i32) (local $pa i32) (local $pc i32)
-    (local $pre i32) (local $preEnd i32) (local $preStep i32) (local $preStop i32)
     (local.set $ldc (i32.shl (local.get $n16) (i32.const 2)))
     (local.set $ps (i32.shl (local.get $k) (i32.const 6)))
     (local.set $mEven (i32.and (local.get $m) (i32.const -2)))
@@ -196,16 +195,6 @@
           (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
           (local.set $panel (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps))
                                                               (i32.shl (local.get $k0) (i32.const 6)))))
-          ;; The next panel's block, read ahead a few lines per pair of rows (plain loads, their values
-          ;; dropped: WebAssembly has no prefetch): a panel's first pass otherwise waits on memory
-          ;; for a line every four cycles, which one thread's stream keeps up with and two do not.
-          ;; Only with enough rows to spread it over, and only within this thread's columns.
-          (local.set $pre (i32.add (local.get $panel) (local.get $ps)))
-          (local.set $preEnd (select (i32.add (local.get $pre) (i32.shl (local.get $kc) (i32.const 6))) (local.get $pre)
-                                     (i32.and (i32.lt_u (i32.add (local.get $j) (i32.const 16)) (local.get $j1))
-                                              (i32.ge_u (local.get $mEven) (i32.const 32)))))
-          (local.set $preStep (i32.shl (i32.div_u (i32.add (local.get $kc) (i32.shr_u (local.get $mEven) (i32.const 1)))
-                                                  (i32.add (i32.shr_u (local.get $mEven) (i32.const 1)) (i32.const 1))) (i32.const 6)))
           (local.set $i (i32.const 0))
           (block $idone
             (loop $iloop
@@ -214,13 +203,6 @@
               (call $tile2x16 (local.get $pa) (i32.add (local.get $pa) (local.get $lda)) (local.get $panel)
                 (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2))))
                 (local.get $ldc) (local.get $kc) (local.get $accNow))
-              (local.set $preStop (i32.add (local.get $pre) (local.get $preStep)))
-              (block $pdone
-                (loop $ploop
-                  (br_if $pdone (i32.ge_u (local.get $pre) (select (local.get $preStop) (local.get $preEnd) (i32.lt_u (local.get $preStop) (local.get $preEnd)))))
-                  (drop (i32.load (local.get $pre)))
-                  (local.set $pre (i32.add (local.get $pre) (i32.const 64)))
-                  (br $ploop)))
               (local.set $i (i32.add (local.get $i) (i32.const 2)))
               (br $iloop)))
           (local.set $j (i32.add (local.get $j) (i32.const 16)))
