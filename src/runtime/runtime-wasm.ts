@@ -52,7 +52,7 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     },
     mul: (dst, src, n) => k.mul(dst * F, src * F, n),
     attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale) {
-      const mark = arena.top, scores = arena.alloc(pos0 + tq);
+      const mark = arena.top, scores = arena.alloc(pos0 + tq + 3); // the kernel pads each row of scores to whole vectors
       k.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scores * F);
       arena.top = mark;
     },

@@ -583,6 +583,17 @@
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $s))))
 
+  ;; p[i] = p[i]·s over n floats, n a multiple of 4.
+  (func $row_scale (param $p i32) (param $n i32) (param $s f32)
+    (local $end i32) (local $s4 v128)
+    (local.set $s4 (f32x4.splat (local.get $s)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (v128.store (local.get $p) (f32x4.mul (v128.load (local.get $p)) (local.get $s4)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $l))))
+
   ;; Softmax of each row of `width`, in place (copy x to the output first).
   (func (export "softmax") (param $p i32) (param $rows i32) (param $width i32)
     (local $r i32) (local $z f32)
@@ -665,12 +676,14 @@
 
   ;; ---------- the fused pieces of a forward pass (the inference session) ----------
 
-  ;; out[j] = scale · q·k_j for j < n, keys ld bytes apart. Four keys at a time (four
-  ;; accumulators over d_head, reduced together by a 4×4 transpose) when d_head is a multiple
-  ;; of 4; the rest one by one.
-  (func $scores (param $q i32) (param $k i32) (param $ld i32) (param $n i32) (param $dh i32) (param $scale f32) (param $out i32)
+  ;; out[j] = scale · q·k_j for j < n, keys ld bytes apart; returns their max (−∞ for n = 0, NaN if
+  ;; any is NaN). Four keys at a time (four accumulators over d_head, reduced together by a 4×4
+  ;; transpose) when d_head is a multiple of 4; the rest one by one.
+  (func $scores (param $q i32) (param $k i32) (param $ld i32) (param $n i32) (param $dh i32) (param $scale f32) (param $out i32) (result f32)
     (local $j i32) (local $e i32) (local $end i32) (local $k0 i32) (local $k1 i32) (local $k2 i32) (local $k3 i32) (local $qv v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $t0 v128) (local $t1 v128)
+    (local $s v128) (local $mx v128) (local $m f32) (local $x f32)
+    (local.set $mx (global.get $f32x4:-inf))
     (local.set $end (i32.shl (local.get $dh) (i32.const 2)))
     (if (i32.and (i32.eqz (i32.and (local.get $dh) (i32.const 3))) (i32.ne (local.get $dh) (i32.const 0)))
       (then
@@ -698,18 +711,22 @@
                                     (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1))))
           (local.set $t1 (f32x4.add (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3))
                                     (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3))))
-          (v128.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
-            (f32x4.mul (f32x4.splat (local.get $scale))
-              (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
-                         (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))))
+          (local.set $s (f32x4.mul (f32x4.splat (local.get $scale))
+            (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+                       (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))))
+          (v128.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+          (local.set $mx (f32x4.max (local.get $mx) (local.get $s)))
           (local.set $j (i32.add (local.get $j) (i32.const 4)))
           (br $jl)))))
+    (local.set $m (call $hmax (local.get $mx)))
     (block $rdone (loop $rl
       (br_if $rdone (i32.ge_u (local.get $j) (local.get $n)))
-      (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
-        (f32.mul (call $dot (local.get $q) (i32.add (local.get $k) (i32.mul (local.get $j) (local.get $ld))) (local.get $dh)) (local.get $scale)))
+      (local.set $x (f32.mul (call $dot (local.get $q) (i32.add (local.get $k) (i32.mul (local.get $j) (local.get $ld))) (local.get $dh)) (local.get $scale)))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $x))
+      (local.set $m (f32.max (local.get $m) (local.get $x)))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br $rl))))
+      (br $rl)))
+    (local.get $m))
 
   ;; z[0:dh] = Σ_j p_j·v_j for j < n, values ld bytes apart: 16 columns at a time held in four
   ;; accumulators across all the keys, then any remaining columns key by key.
@@ -759,12 +776,12 @@
   ;; qkv rows are ld bytes apart and hold [Q heads (H·dh) | K heads | V heads (Hkv·dh each)];
   ;; query head h reads key/value head floor(h·Hkv/H) (grouped-query attention when Hkv < H). Keys
   ;; and values of positions 0 … pos0+tq−1 are already in place (a KV cache is just earlier rows).
-  ;; z [tq, H·dh] rows are ldz bytes apart. scores: scratch for pos0+tq floats.
+  ;; z [tq, H·dh] rows are ldz bytes apart. scores: scratch for pos0+tq+3 floats.
   (func (export "attention")
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
     (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scores i32)
     (local $h i32) (local $i i32) (local $n i32) (local $D i32) (local $qi i32) (local $kh i32) (local $vh i32) (local $zi i32)
-    (local $sum f32)
+    (local $n4 i32) (local $j i32) (local $sum f32) (local $m f32)
     (local.set $D (i32.mul (local.get $H) (local.get $dh)))
     (block $hdone (loop $hl
       (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
@@ -777,9 +794,18 @@
         (local.set $n (i32.add (i32.add (local.get $pos0) (local.get $i)) (i32.const 1)))
         (local.set $qi (i32.add (i32.add (local.get $qkv) (i32.mul (i32.sub (local.get $n) (i32.const 1)) (local.get $ld)))
                                 (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2))))
-        (call $scores (local.get $qi) (local.get $kh) (local.get $ld) (local.get $n) (local.get $dh) (local.get $scale) (local.get $scores))
-        (local.set $sum (call $exp_shift_sum (local.get $scores) (local.get $n) (call $row_max (local.get $scores) (local.get $n))))
-        (call $row_div (local.get $scores) (local.get $n) (local.get $sum))
+        (local.set $m (call $scores (local.get $qi) (local.get $kh) (local.get $ld) (local.get $n) (local.get $dh) (local.get $scale) (local.get $scores)))
+        ;; the scores padded with −∞ to whole vectors (e^(−∞ − max) is exactly 0), so no eˣ is taken
+        ;; a lane at a time; then one reciprocal of the sum for the row
+        (local.set $n4 (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)))
+        (local.set $j (local.get $n))
+        (block $pdone (loop $pad
+          (br_if $pdone (i32.ge_u (local.get $j) (local.get $n4)))
+          (f32.store (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2))) (f32.const -inf))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $pad)))
+        (local.set $sum (call $exp_shift_sum (local.get $scores) (local.get $n4) (local.get $m)))
+        (call $row_scale (local.get $scores) (local.get $n4) (f32.div (f32.const 1) (local.get $sum)))
         ;; z_i = Σ_j p_j v_j
         (local.set $zi (i32.add (i32.add (local.get $z) (i32.mul (local.get $i) (local.get $ldz))) (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2))))
         (call $weighted_sum (local.get $scores) (local.get $vh) (local.get $ld) (local.get $n) (local.get $dh) (local.get $zi))
