@@ -59,6 +59,17 @@ export async function inTurns(reps: number, ours: () => number, peer: () => numb
   return [median(a), median(b)];
 }
 
+/** Call fn (awaited) for at least `warmupMs`; then how many calls take about `batchMs` (at least one). */
+async function callsPerBatch(fn: () => unknown, warmupMs: number, batchMs: number): Promise<number> {
+  const t0 = performance.now();
+  let calls = 0;
+  do {
+    await fn();
+    calls++;
+  } while (performance.now() - t0 < warmupMs);
+  return Math.max(1, Math.round(batchMs / ((performance.now() - t0) / calls)));
+}
+
 /**
  * Ours and the peer in turns, batch by batch: each warmed up for `warmupMs`, each batch sized to
  * take about `batchMs`, then `turns` rounds of one batch of ours and one of the peer's — so a slow
@@ -66,16 +77,7 @@ export async function inTurns(reps: number, ours: () => number, peer: () => numb
  * ms per call, [ours, peer].
  */
 export async function batchesInTurns(ours: () => unknown, peer: () => Promise<unknown>, { turns = 7, batchMs = 150, warmupMs = 200 } = {}): Promise<[number, number]> {
-  const calibrate = async (fn: () => unknown): Promise<number> => {
-    const t0 = performance.now();
-    let calls = 0;
-    do {
-      await fn();
-      calls++;
-    } while (performance.now() - t0 < warmupMs);
-    return Math.max(1, Math.round(batchMs / ((performance.now() - t0) / calls)));
-  };
-  const nOurs = await calibrate(ours), nPeer = await calibrate(peer);
+  const nOurs = await callsPerBatch(ours, warmupMs, batchMs), nPeer = await callsPerBatch(peer, warmupMs, batchMs);
   const a: number[] = [], b: number[] = [];
   // Each batch starts from a collected heap (node --expose-gc, as `npm run bench` runs): otherwise
   // one side's garbage is collected, by V8's helper threads too, during the other side's batch.
@@ -106,13 +108,7 @@ export function checkPeer(name: string, theirs: ArrayLike<number>, ours: ArrayLi
 /** Median ms of an async function (ORT's run is async). */
 export async function measureAsync(fn: () => Promise<unknown>, batches = 7): Promise<number> {
   for (let i = 0; i < 5; i++) await fn();
-  const t0 = performance.now();
-  let calls = 0;
-  while (performance.now() - t0 < 150) {
-    await fn();
-    calls++;
-  }
-  const per = Math.max(1, Math.round(150 / ((performance.now() - t0) / calls)));
+  const per = await callsPerBatch(fn, 150, 150);
   const samples: number[] = [];
   for (let b = 0; b < batches; b++) {
     const s = performance.now();
@@ -121,7 +117,6 @@ export async function measureAsync(fn: () => Promise<unknown>, batches = 7): Pro
   }
   return median(samples);
 }
-
 
 /**
  * Decode with the KV cache, ours against onnxruntime's cached graph, in turns: each side prefills

@@ -3,7 +3,7 @@
 import { causalityCheck } from "../interp/causality.js";
 import { str, type Command } from "./command.js";
 import { tokenNamer } from "./inspect.js";
-import { openCheckpoint, pinWeights, printJson, readTokens, table } from "./common.js";
+import { openCheckpoint, printJson, readTokens, table } from "./common.js";
 
 export const causalityCommand: Command = {
   name: "causality",
@@ -12,7 +12,7 @@ export const causalityCommand: Command = {
   flags: { checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, encoder: { type: "boolean" } },
   run(values) {
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
-    pinWeights(model);
+    model.pinWeights(); // only read: kept packed for the command
     const ids = readTokens(tok, str(values, "ids"), str(values, "text"));
     const causal = !values["encoder"];
     const report = causalityCheck(model, ids, { causal });

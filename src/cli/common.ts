@@ -7,9 +7,7 @@ import { fileURLToPath } from "node:url";
 import { loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.js";
 import { importHf } from "../io/hf.js";
 import { parseConfigYaml, type ModelConfig } from "../model/config.js";
-import type { MiniGPT } from "../model/minigpt.js";
 import { LOCKED } from "../model/presets.js";
-import { kernels } from "../tensor/index.js";
 import { tokenizerFor } from "../train/hf-tokenizer.js";
 import type { TextTokenizer } from "../train/tokenizer.js";
 import { readHfFolder } from "./hf-folder.js";
@@ -74,15 +72,6 @@ export function openCheckpoint(path: string | undefined): LoadedCheckpoint & { p
     ? (({ model, metadata }) => ({ model, config: model.config, metadata }))(importHf(readHfFolder(p)))
     : loadCheckpoint(readBytes(p, "checkpoint"), p);
   return { ...loaded, path: p, tok: tokenizerFor(loaded.metadata, loaded.config.vocab_size) };
-}
-
-/**
- * For a command that reads a model and never changes its weights (patching, head scores, causality,
- * the lens): let the kernels keep them packed for the rest of the command instead of packing them
- * again on every forward — a third of a GPT-2-shaped forward.
- */
-export function pinWeights(model: MiniGPT): void {
-  kernels().pin?.(model.parameters().map((p) => p.data));
 }
 
 /** Write through a temporary file, flushed, then renamed: a reader sees the old file or the new one, never half of one. */

@@ -5,7 +5,7 @@ import { HEAD_KINDS, headScores, type HeadKind } from "../interp/heads.js";
 import { Tokenizer } from "../train/tokenizer.js";
 import { BOS, VOCAB } from "../train/vocab.js";
 import { str, type Command } from "./command.js";
-import { openCheckpoint, pinWeights, parseInteger, printJson, table } from "./common.js";
+import { openCheckpoint, parseInteger, printJson, table } from "./common.js";
 
 const TITLES: Record<HeadKind, string> = {
   previous_token: "previous-token (attends to the position before)",
@@ -26,7 +26,7 @@ export const headsCommand: Command = {
     const length = parseInteger(str(values, "length"), "--length", 2);
     const seed = parseInteger(str(values, "seed"), "--seed") ?? 0;
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
-    pinWeights(model);
+    model.pinWeights(); // only read: kept packed for the command
     // the verb grammar: words only (no specials or unused slots), after <bos> as in training
     const verb = tok instanceof Tokenizer && model.config.vocab_size === VOCAB.length;
     const pool = verb ? VOCAB.filter((t) => t.kind !== "special" && t.kind !== "unused").map((t) => t.id) : undefined;

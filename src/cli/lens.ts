@@ -7,7 +7,7 @@ import { TrainingStream, validationSet } from "../train/corpus.js";
 import { Rng } from "../tensor/index.js";
 import { softmaxVec, topK } from "../interp/vectors.js";
 import { str, type Command } from "./command.js";
-import { openCheckpoint, pinWeights, parseInteger, printJson, readBytes, table, UsageError, writeFileAtomic } from "./common.js";
+import { openCheckpoint, parseInteger, printJson, readBytes, table, UsageError, writeFileAtomic } from "./common.js";
 import { INPUT_FLAGS, inspect, percent } from "./inspect.js";
 
 export const lensCommand: Command = {
@@ -51,7 +51,7 @@ export const lensCommand: Command = {
 function trainLens(values: Readonly<Record<string, string | boolean | undefined>>, out: string): void {
   const steps = parseInteger(str(values, "steps"), "--steps", 1) ?? 300;
   const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
-  pinWeights(model);
+  model.pinWeights(); // only read: kept packed for the command
   const T = model.config.context_len, V = model.config.vocab_size;
   const verb = tok instanceof Tokenizer && V === 64;
   const stream = new TrainingStream(7), rng = new Rng(7);

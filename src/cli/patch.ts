@@ -5,7 +5,7 @@ import type { MiniGPT } from "../model/minigpt.js";
 import type { PatchMetric } from "../interp/patching.js";
 import { CANONICAL_TEXT } from "../train/vocab.js";
 import { str, type Command } from "./command.js";
-import { openCheckpoint, pinWeights, parseInteger, printJson, readTokens, table, UsageError } from "./common.js";
+import { openCheckpoint, parseInteger, printJson, readTokens, table, UsageError } from "./common.js";
 import { readToken, signed, tokenNamer } from "./inspect.js";
 
 const HOOKS: readonly ResidHook[] = ["resid_pre", "resid_mid", "resid_post", "attn_out", "mlp_out"];
@@ -25,7 +25,7 @@ export const patchCommand: Command = {
   },
   run(values) {
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
-    pinWeights(model);
+    model.pinWeights(); // only read: kept packed for the command
     const name = tokenNamer(tok);
     const clean = readTokens(tok, str(values, "clean-ids"), str(values, "clean"));
     const corruptedText = str(values, "corrupted") ?? (str(values, "corrupted-ids") === undefined ? DEFAULT_CORRUPTED : undefined);

@@ -206,8 +206,8 @@ export function parseSafetensorsHeader(json: Uint8Array, fileSize: number, sourc
 }
 
 /**
- * The index of the first value that is NaN or ±∞, or −1. A counted loop: for a 124M-weight model a
- * callback per value (findIndex) took 1.4 s, this takes a few tens of milliseconds.
+ * The index of the first value that is NaN or ±∞, or −1. A counted loop: over 124M weights (GPT-2
+ * small) findIndex with a callback per value takes 1.8 s, this 0.17–0.19 s.
  */
 export function firstNonFinite(data: ArrayLike<number>): number {
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;

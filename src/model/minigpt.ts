@@ -3,7 +3,7 @@
 // interventions need no second forward implementation.
 
 import { makeNorm, Module, type Norm } from "../nn/index.js";
-import { allocate, noGrad, ops, Tensor, type DType } from "../tensor/index.js";
+import { allocate, kernels, noGrad, ops, Tensor, type DType } from "../tensor/index.js";
 import { describeModel, type ModelSpec } from "./architecture.js";
 import { TransformerBlock } from "./block.js";
 import { ActivationCache } from "./cache.js";
@@ -85,6 +85,16 @@ export class MiniGPT extends Module {
     if (kvCache !== null) kvCache.advance(T);
 
     return this.readout(h, hooks);
+  }
+
+  /**
+   * Promise the kernels that this model's weights will not change until the returned release is
+   * called: the WebAssembly backend then keeps them packed from one forward to the next (packing
+   * is a third of a GPT-2-shaped forward). For whatever only reads a model: the CLI's analysis
+   * commands, the explorer's analysis worker.
+   */
+  pinWeights(): () => void {
+    return kernels().pin?.(this.parameters().map((p) => p.data)) ?? ((): void => {});
   }
 
   /** Logits [..., vocab_size] of stream vectors [..., d_model]: the final norm (if any), then the unembedding — the forward's last step. */

@@ -14,6 +14,9 @@ export interface WasmRuntimeOptions {
   readonly flavour?: KernelFlavour;
 }
 
+/** The `activate` kernel's kinds (kernels.wat, $act4); GELU there is the rational erf made for inference. */
+const ACTIVATE_KIND = { relu: 0, silu: 1, gelu: 2 } as const;
+
 export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour() }: WasmRuntimeOptions = {}): Runtime {
   if (helpers > 0 && spawn === undefined) throw new Error("the WebAssembly runtime: helpers need a spawn function");
   const k = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined, flavour);
@@ -48,7 +51,7 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     rmsNorm: (src, dst, w, rows, width, eps) => k.rmsNorm(src * F, w * F, dst * F, rows, width, eps),
     activate(at, n, act) {
       if (act === "gelu_tanh") k.gelu(at * F, at * F, n, 1);
-      else k.activate(at * F, n, act === "gelu" ? 2 : act === "silu" ? 1 : 0); // GELU: the kernel's rational erf
+      else k.activate(at * F, n, ACTIVATE_KIND[act]);
     },
     mul: (dst, src, n) => k.mul(dst * F, src * F, n),
     attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale) {

@@ -28,7 +28,7 @@ export interface HelperInit {
 /** Starts a helper thread that calls `serveGemm(init)`. */
 export type SpawnHelper = (init: HelperInit) => void;
 
-const SLOT_INTS = 16; // per helper: seq, done, failed, the memory's size in pages, the 10 gemm arguments, ready; the first helper's last int: the next chunk
+const SLOT_INTS = 16; // per helper: seq, done, failed, the memory's size in pages, the product's 8 arguments and the chunk width (one int spare), ready; the first helper's last int: the next chunk
 const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, ARGS = 4, READY = 14, NEXT = 15;
 /** Chunks per thread: enough that a slower thread's shortfall is a small chunk, few enough that each keeps its tiles busy. */
 const CHUNKS_PER_THREAD = 4;

@@ -99,23 +99,25 @@ describe("logit lens and block budget", () => {
     const before = kernels();
     // each kernel set in turn: the reference kernels, and the WebAssembly ones the page and CLI use (both flavours)
     try {
-    for (const [i, c] of configs.entries()) {
-      setKernels([jsKernels, createWasmKernels({ flavour: "fma" }), createWasmKernels({ flavour: "strict" })][i % 3]!);
-      const model = new MiniGPT(c);
-      const ids = randomIds(c, rng);
-      const { cache } = model.runWithCache(ids);
-      for (let k = 0; k <= c.n_layers; k++) {
-        const rows = blockBudget(model, ids, k);
-        ids.forEach((_, p) => {
-          const got = blockBudgetAt(model, cache, k, p);
-          expect(got.every((x, i) => Object.is(x, rows[p]![i])), `${JSON.stringify(c)} k ${k} position ${p}`).toBe(true);
-        });
+      for (const [i, c] of configs.entries()) {
+        setKernels([jsKernels, createWasmKernels({ flavour: "fma" }), createWasmKernels({ flavour: "strict" })][i % 3]!);
+        const model = new MiniGPT(c);
+        const ids = randomIds(c, rng);
+        const { cache } = model.runWithCache(ids);
+        for (let k = 0; k <= c.n_layers; k++) {
+          const rows = blockBudget(model, ids, k);
+          ids.forEach((_, p) => {
+            const got = blockBudgetAt(model, cache, k, p);
+            expect(got.every((x, i) => Object.is(x, rows[p]![i])), `${JSON.stringify(c)} k ${k} position ${p}`).toBe(true);
+          });
+        }
       }
-    }
     } finally {
       setKernels(before);
     }
-    expect(() => blockBudgetAt(new MiniGPT(LOCKED), new MiniGPT(LOCKED).runWithCache([1, 2]).cache, 3, 0)).toThrow(/block budget 3/);
+    const locked = new MiniGPT(LOCKED), { cache } = locked.runWithCache([1, 2]);
+    expect(() => blockBudgetAt(locked, cache, 3, 0)).toThrow(/block budget 3 must be a whole number from 0 to n_layers = 2/);
+    expect(() => blockBudgetAt(locked, cache, 1, 2)).toThrow(/position 2 is out of range: the cached input has positions 0 to 1/);
   });
   it("under Post-LN the lens says it is not valid", () => {
     const model = new MiniGPT(parseConfig({ norm: "post" }, LOCKED));

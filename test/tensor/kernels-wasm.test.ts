@@ -6,7 +6,7 @@ import { parseConfig } from "../../src/model/config.js";
 import { describe, expect, it } from "vitest";
 import { createWasmKernels } from "../../src/tensor/kernels-wasm.js";
 import { Arena, instantiateKernels, relaxedSimdSupported, wasmSimdSupported } from "../../src/tensor/wasm-module.js";
-import { F, jsKernels, noGrad, Rng, setKernels } from "../../src/tensor/index.js";
+import { F, jsKernels, kernels, noGrad, Rng, setKernels } from "../../src/tensor/index.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { canonicalIds } from "../../src/train/tokenizer.js";
@@ -17,6 +17,25 @@ const rng = new Rng(17);
 const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
 
 it("relaxed SIMD is on (test/setup.ts turns it on as bin/minigpt does)", () => expect(relaxedSimdSupported()).toBe(true));
+
+it("MiniGPT.pinWeights: the model's own weights stay packed in the WebAssembly backend until released", () => {
+  const before = kernels();
+  setKernels(createWasmKernels());
+  try {
+    const model = new MiniGPT(parseConfig({ d_model: 256, n_heads: 4, d_ff: 1024, vocab_size: 64, context_len: 8 }, LOCKED)); // products large enough to be packed
+    const ids = [1, 5, 9, 2];
+    const logits = (): number[] => Array.from(noGrad(() => model.forward(ids)).data);
+    const fresh = logits();
+    const release = model.pinWeights();
+    expect(logits()).toEqual(fresh);
+    model.blocks[0]!.mlp!.W_in.data[0] += 10; // a broken promise: the packed copy is what the forward reads
+    expect(logits()).toEqual(fresh);
+    release();
+    expect(logits()).not.toEqual(fresh); // released: the changed weight is read
+  } finally {
+    setKernels(before);
+  }
+});
 
 describe("the two flavours", () => {
   // a·b + c with a = b = 1 + 2⁻¹², c = −(1 + 2⁻¹¹): the exact a·b is 1 + 2⁻¹¹ + 2⁻²⁴, which rounds

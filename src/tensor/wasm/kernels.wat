@@ -914,10 +914,8 @@
 
   ;; ---------- the imported families' row and elementwise kernels (inference) ----------
 
-  ;; Per row of `width`: out = (x − μ)/√(σ² + eps)·w + b, for inference: nothing saved for a backward
-  ;; pass, and each sum in four accumulators (16 floats a step), so a row's adds are four chains a
-  ;; quarter as long instead of one — the rows are short (64 floats in the locked model) and the
-  ;; single chain's latency was most of their time. The sums' order differs from layer_norm's.
+  ;; Σ p[i] (or, with $square, Σ (p[i] − μ)²) over n16 floats, a multiple of 16, in four
+  ;; accumulators of four lanes; returns them added lane by lane (the caller takes the lanes' sum).
   (func $sum16 (param $p i32) (param $n16 i32) (param $mu4 v128) (param $square i32) (result v128)
     (local $end i32) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $t v128)
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n16) (i32.const 2))))
@@ -942,6 +940,10 @@
       (br $l)))
     (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))))
 
+  ;; Per row of `width`: out = (x − μ)/√(σ² + eps)·w + b, for inference: nothing saved for a backward
+  ;; pass, and each sum in four accumulators ($sum16), so a row's adds are four chains a quarter as
+  ;; long instead of one — the rows are short (64 floats in the locked model) and the single chain's
+  ;; latency was most of their time. The sums' order differs from layer_norm's. out may be x.
   (func (export "layer_norm_inference")
     (param $x i32) (param $w i32) (param $b i32) (param $out i32) (param $rows i32) (param $width i32) (param $eps f32)
     (local $r i32) (local $i i32) (local $w16 i32) (local $px i32) (local $po i32) (local $o i32)
@@ -1051,9 +1053,10 @@
   ;; GELU per lane for inference, x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)) and erf(x/√2) ≈ x·P(x²)/Q(x²):
   ;; a rational fit of degree 5 over 5 in x² (scripts/fit-erf.mjs: near-minimax against erf.ts's
   ;; float64 erf, 1.7e-8 in float64; in float32, within 3.5e-7 of erf for every x — A&S 7.1.26 in
-  ;; $erf4 is within 5.3e-7), x clamped to ±5.5437 where erf(x/√2) rounds to ±1. Eighteen operations
-  ;; per four lanes against the 48 of $gelu4's A&S form (an eˣ and a division): the forward of
-  ;; InferenceSession uses it; training keeps $gelu4, whose bits the shipped model's recipe records.
+  ;; $erf4 is within 5.3e-7), x clamped to ±5.5437 where erf(x/√2) rounds to ±1. 28 vector operations
+  ;; per four lanes, 18 in the fma flavour, against $gelu4's A&S form with its eˣ and division (48,
+  ;; 36): the forward of InferenceSession uses it; training keeps $gelu4, whose bits the shipped
+  ;; model's recipe records.
   (func $gelu_rational4 (param $x v128) (result v128)
     (local $c v128) (local $s v128) (local $p v128) (local $q v128)
     (local.set $c (f32x4.pmin (f32x4.pmax (local.get $x) (global.get $f32x4:-5.54371716)) (global.get $f32x4:5.54371716)))

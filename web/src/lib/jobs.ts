@@ -3,7 +3,7 @@
 // the model in the worker and, where it needs one, the analysed input, and returns plain data
 // (structured-cloneable). No DOM here: the jobs are unit-tested in Node like compute.ts.
 
-import { kernels, loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
+import { loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
 import {
   analyse, budget, featureBrowser, featureDetail, headDetection, latentsAt, lensGrid, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
   type FeatureBrowser, type PatchSetup, type Prediction, type StreamView,
@@ -143,7 +143,7 @@ export class JobServer {
       // the next (a GPT-2-shaped forward spends a third of its time packing them otherwise).
       const loaded = loadedFrom(m);
       this.models.get(m.key)?.unpin();
-      this.models.set(m.key, { loaded, views: new Map(), unpin: kernels().pin?.(loaded.model.parameters().map((p) => p.data)) ?? (() => {}) });
+      this.models.set(m.key, { loaded, views: new Map(), unpin: loaded.model.pinWeights() });
       return null;
     }
     if (m.type === "drop") return void (this.models.get(m.key)?.unpin(), this.models.delete(m.key)), null;
