@@ -87,10 +87,10 @@ export class InferenceSession {
       h: rt.alloc(T * d), xn: rt.alloc(T * d), z: rt.alloc(T * D), attn: rt.alloc(T * pad16(d)),
       mlp: rt.alloc(T * pad16(F)), gate: rt.alloc(T * pad16(F)), mlpOut: rt.alloc(T * pad16(d)), logits: rt.alloc(T * pad16(V)),
     };
-    // Room for the runtime's scratch (a row of attention scores) past the top, taken now so that
-    // no operation grows — and so replaces — the memory in the middle of a step.
+    // Room for the runtime's scratch (attention's) past the top, taken now so that no operation
+    // grows — and so replaces — the memory in the middle of a step.
     const mark = rt.top;
-    rt.alloc(T + 64);
+    rt.alloc(rt.attentionScratch(T, A.d_head) + 64);
     rt.top = mark;
   }
 

@@ -147,6 +147,7 @@ export function createJsRuntime(): Runtime {
       }
       return { at, k, n, n16 };
     },
+    attentionScratch: () => 0, // its attention keeps its weights in a Float64Array of its own
     ...jsOps(() => heap),
   };
   return rt;

@@ -17,6 +17,16 @@ export interface WasmRuntimeOptions {
 /** The `activate` kernel's kinds (kernels.wat, $act4); GELU there is the rational erf made for inference. */
 const ACTIVATE_KIND = { relu: 0, silu: 1, gelu: 2 } as const;
 
+/**
+ * The attention kernel's scratch for n keys: a row of scores padded to whole vectors; where the
+ * query rows come several at a time and dh is a multiple of 16 (attention as products), one head's
+ * keys and values packed into the product tile's panels and two rows of scores.
+ */
+function scratchFloats(n: number, dh: number): number {
+  const n16 = pad16(n);
+  return dh % 16 === 0 ? Math.max(n + 3, 2 * n16 * dh + 2 * (n16 + 16)) : n + 3;
+}
+
 export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour() }: WasmRuntimeOptions = {}): Runtime {
   if (helpers > 0 && spawn === undefined) throw new Error("the WebAssembly runtime: helpers need a spawn function");
   const k = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined, flavour);
@@ -55,10 +65,11 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     },
     mul: (dst, src, n) => k.mul(dst * F, src * F, n),
     attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale) {
-      const mark = arena.top, scores = arena.alloc(pos0 + tq + 3); // the kernel pads each row of scores to whole vectors
-      k.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scores * F);
+      const mark = arena.top, scratch = arena.alloc(tq >= 2 ? scratchFloats(pos0 + tq, dh) : pos0 + tq + 3);
+      k.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scratch * F);
       arena.top = mark;
     },
+    attentionScratch: scratchFloats,
     rope: (x, ld, rows, blocks, dh, rd, cos, sin, pos0) => k.rope(x * F, ld * F, rows, blocks, dh, rd, cos * F, sin * F, pos0),
     addRows: (dst, ldd, src, lds, bias, rows, width) => k.addRows(dst * F, ldd * F, src * F, lds * F, bias * F, rows, width),
   };

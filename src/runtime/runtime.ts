@@ -43,6 +43,8 @@ export interface Runtime {
    * Query head h reads key/value head ⌊h·Hkv/H⌋.
    */
   attention(qkv: number, ld: number, z: number, ldz: number, tq: number, pos0: number, H: number, Hkv: number, dh: number, scale: number): void;
+  /** Floats of scratch `attention` takes past `top` for up to `positions` keys of width dh (a session reserves them up front). */
+  attentionScratch(positions: number, dh: number): number;
   /** RoPE in place on the first rd dims of `blocks` dh-wide blocks of `rows` rows (ld apart), row t at position pos0 + t; cos/sin tables [positions, rd]. */
   rope(x: number, ld: number, rows: number, blocks: number, dh: number, rd: number, cos: number, sin: number, pos0: number): void;
   /** dst[r] += src[r] (if src ≠ 0) + bias (if bias ≠ 0), rows ldd / lds floats apart. */

@@ -109,6 +109,16 @@ for (const f of ["strict", "fma"] as const) {
         expect(relativeError(wasm, js), `H ${H} kv ${Hkv} dh ${dh}`).toBeLessThan(1e-5);
       }
     });
+    it("attention as products (several query rows, d_head a multiple of 16): pairs and a lone last row, keys across 16-key panels, GQA, an offset; nothing read past the last key", () => {
+      for (const [H, Hkv, dh, T0, tq] of [[4, 4, 16, 0, 32], [2, 2, 64, 0, 37], [4, 2, 32, 20, 13], [3, 1, 16, 15, 2], [2, 2, 16, 14, 3], [1, 1, 48, 0, 16]] as const) {
+        const D = H * dh, width = D + 2 * Hkv * dh, ld = Math.ceil(width / 16) * 16, rows = T0 + tq;
+        // the cache's rows past the last position hold NaN: read, they would poison the sums
+        const qkv = Float32Array.from({ length: (rows + 5) * ld }, (_, i) => (i < rows * ld ? rng.normal() : NaN));
+        const [js, wasm] = both([qkv], tq * D, (rt, [q], z) => rt.attention(q!, ld, z, D, tq, T0, H, Hkv, dh, 1 / Math.sqrt(dh)));
+        expect(wasm.every(Number.isFinite), `H ${H} kv ${Hkv} dh ${dh} T0 ${T0} tq ${tq}: finite`).toBe(true);
+        expect(relativeError(wasm, js), `H ${H} kv ${Hkv} dh ${dh} T0 ${T0} tq ${tq}`).toBeLessThan(1e-5);
+      }
+    });
     it("RoPE on all or the first dims of each head, at an offset", () => {
       for (const [dh, rd] of [[16, 16], [16, 4], [6, 2]] as const) {
         const rows = 3, blocks = 5, ld = blocks * dh + 3, P = 10;

@@ -772,16 +772,188 @@
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
           (br $tl))))))
 
+  ;; ---- attention as products (a prefill: many query rows) ----
+
+  ;; One head's keys packed for the 2×16 tile: panels of 16 keys, each [dh][16] (key j in lane
+  ;; j mod 16), keys n … past zero. Keys ld bytes apart; dh a multiple of 4. Four keys at a time
+  ;; through a 4×4 transpose, the last n mod 4 one float at a time.
+  (func $pack_keys (param $k i32) (param $ld i32) (param $n i32) (param $dh i32) (param $dst i32)
+    (local $j i32) (local $e i32) (local $n4 i32) (local $ps i32) (local $pd i32) (local $pw i32) (local $row i32)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $ab0 v128) (local $ab1 v128) (local $cd0 v128) (local $cd1 v128)
+    (local.set $pw (i32.shl (local.get $dh) (i32.const 6))) ;; bytes per panel
+    (if (i32.and (local.get $n) (i32.const 15))
+      (then (memory.fill (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $n) (i32.const 4)) (local.get $pw))) (i32.const 0) (local.get $pw))))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $jdone (loop $jl
+      (br_if $jdone (i32.ge_u (local.get $j) (local.get $n4)))
+      (local.set $ps (i32.add (local.get $k) (i32.mul (local.get $j) (local.get $ld))))
+      (local.set $pd (i32.add (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $pw)))
+                              (i32.shl (i32.and (local.get $j) (i32.const 15)) (i32.const 2))))
+      (local.set $e (i32.const 0))
+      (loop $el
+        (local.set $a (v128.load (local.get $ps)))
+        (local.set $b (v128.load (i32.add (local.get $ps) (local.get $ld))))
+        (local.set $c (v128.load (i32.add (local.get $ps) (i32.shl (local.get $ld) (i32.const 1)))))
+        (local.set $d (v128.load (i32.add (local.get $ps) (i32.mul (local.get $ld) (i32.const 3)))))
+        (local.set $ab0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+        (local.set $ab1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+        (local.set $cd0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d)))
+        (local.set $cd1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d)))
+        (v128.store offset=0 (local.get $pd) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab0) (local.get $cd0)))
+        (v128.store offset=64 (local.get $pd) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab0) (local.get $cd0)))
+        (v128.store offset=128 (local.get $pd) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab1) (local.get $cd1)))
+        (v128.store offset=192 (local.get $pd) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab1) (local.get $cd1)))
+        (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
+        (local.set $pd (i32.add (local.get $pd) (i32.const 256)))
+        (local.set $e (i32.add (local.get $e) (i32.const 4)))
+        (br_if $el (i32.lt_u (local.get $e) (local.get $dh))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $jl)))
+    (block $tdone (loop $tl
+      (br_if $tdone (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $ps (i32.add (local.get $k) (i32.mul (local.get $j) (local.get $ld))))
+      (local.set $pd (i32.add (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $pw)))
+                              (i32.shl (i32.and (local.get $j) (i32.const 15)) (i32.const 2))))
+      (local.set $e (i32.const 0))
+      (loop $el
+        (f32.store (local.get $pd) (f32.load (local.get $ps)))
+        (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
+        (local.set $pd (i32.add (local.get $pd) (i32.const 64)))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br_if $el (i32.lt_u (local.get $e) (local.get $dh))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $tl))))
+
+  ;; One head's values packed for the 2×16 tile: dh/16 panels of [n][16], the g-th holding columns
+  ;; 16g … 16g + 15 of every value row (rows ld bytes apart; dh a multiple of 16).
+  (func $pack_values (param $v i32) (param $ld i32) (param $n i32) (param $dh i32) (param $dst i32)
+    (local $j i32) (local $g i32) (local $ps i32) (local $pd i32)
+    (block $gdone (loop $gl
+      (br_if $gdone (i32.ge_u (local.get $g) (local.get $dh)))
+      (local.set $ps (i32.add (local.get $v) (i32.shl (local.get $g) (i32.const 2))))
+      (local.set $pd (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $g) (i32.const 4)) (i32.shl (local.get $n) (i32.const 6)))))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $jl
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
+        (v128.store offset=0 (local.get $pd) (v128.load offset=0 (local.get $ps)))
+        (v128.store offset=16 (local.get $pd) (v128.load offset=16 (local.get $ps)))
+        (v128.store offset=32 (local.get $pd) (v128.load offset=32 (local.get $ps)))
+        (v128.store offset=48 (local.get $pd) (v128.load offset=48 (local.get $ps)))
+        (local.set $ps (i32.add (local.get $ps) (local.get $ld)))
+        (local.set $pd (i32.add (local.get $pd) (i32.const 64)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jl)))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (br $gl))))
+
+  ;; p[0:n] = softmax(scale·p[0:n]) in place, unscaled scores in; p[n] … up to a whole vector get
+  ;; −∞ first, so they come out 0. scale > 0: e^(scale·(x − max)).
+  (func $softmax_scaled (param $p i32) (param $n i32) (param $scale f32)
+    (local $j i32) (local $n4 i32) (local $q i32) (local $end i32) (local $mx v128) (local $m4 v128) (local $s4 v128) (local $acc v128) (local $e v128)
+    (local.set $n4 (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)))
+    (local.set $j (local.get $n))
+    (block $pdone (loop $pad
+      (br_if $pdone (i32.ge_u (local.get $j) (local.get $n4)))
+      (f32.store (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))) (f32.const -inf))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $pad)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n4) (i32.const 2))))
+    (local.set $mx (global.get $f32x4:-inf))
+    (local.set $q (local.get $p))
+    (loop $ml
+      (local.set $mx (f32x4.max (local.get $mx) (v128.load (local.get $q))))
+      (local.set $q (i32.add (local.get $q) (i32.const 16)))
+      (br_if $ml (i32.lt_u (local.get $q) (local.get $end))))
+    (local.set $m4 (f32x4.splat (call $hmax (local.get $mx))))
+    (local.set $s4 (f32x4.splat (local.get $scale)))
+    (local.set $q (local.get $p))
+    (loop $xl
+      (local.set $e (call $exp4 (f32x4.mul (f32x4.sub (v128.load (local.get $q)) (local.get $m4)) (local.get $s4))))
+      (v128.store (local.get $q) (local.get $e))
+      (local.set $acc (f32x4.add (local.get $acc) (local.get $e)))
+      (local.set $q (i32.add (local.get $q) (i32.const 16)))
+      (br_if $xl (i32.lt_u (local.get $q) (local.get $end))))
+    (call $row_scale (local.get $p) (local.get $n4) (f32.div (f32.const 1) (call $hsum (local.get $acc)))))
+
+  ;; Causal attention as products, for tq ≥ 2 query rows and dh a multiple of 16 (the arguments of
+  ;; `attention`): per key/value head, its keys and values packed once into the tile's panels;
+  ;; then per pair of query rows, S = q·Kᵀ over the 16-key panels the pair can see (the 2×16 tile,
+  ;; k = dh), each row's softmax, and z = P·V (the tile again, k = the keys the pair sees; the
+  ;; first row's weight on the second's own key is set to 0). Scratch: (2·n16·dh + 2·(n16 + 16))
+  ;; floats, n16 = pos0 + tq rounded up to 16.
+  (func $attention_tiles
+    (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
+    (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scratch i32)
+    (local $n i32) (local $n16 i32) (local $kp i32) (local $vp i32) (local $s0 i32) (local $s1 i32) (local $sld i32) (local $D i32)
+    (local $h i32) (local $g i32) (local $prev i32) (local $i i32) (local $p i32) (local $two i32) (local $seen i32)
+    (local $q0 i32) (local $q1 i32) (local $jp i32) (local $col i32) (local $pw i32)
+    (local.set $n (i32.add (local.get $pos0) (local.get $tq)))
+    (local.set $n16 (i32.and (i32.add (local.get $n) (i32.const 15)) (i32.const -16)))
+    (local.set $pw (i32.shl (local.get $dh) (i32.const 6)))
+    (local.set $kp (local.get $scratch))
+    (local.set $vp (i32.add (local.get $kp) (i32.mul (i32.shr_u (local.get $n16) (i32.const 4)) (local.get $pw))))
+    (local.set $s0 (i32.add (local.get $vp) (i32.mul (local.get $n16) (i32.shl (local.get $dh) (i32.const 2)))))
+    (local.set $sld (i32.shl (i32.add (local.get $n16) (i32.const 16)) (i32.const 2)))
+    (local.set $s1 (i32.add (local.get $s0) (local.get $sld)))
+    (local.set $D (i32.mul (local.get $H) (local.get $dh)))
+    (local.set $prev (i32.const -1))
+    (block $hdone (loop $hl
+      (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
+      (local.set $g (i32.div_u (i32.mul (local.get $h) (local.get $Hkv)) (local.get $H)))
+      (if (i32.ne (local.get $g) (local.get $prev))
+        (then
+          (call $pack_keys (i32.add (local.get $qkv) (i32.shl (i32.add (local.get $D) (i32.mul (local.get $g) (local.get $dh))) (i32.const 2)))
+            (local.get $ld) (local.get $n) (local.get $dh) (local.get $kp))
+          (call $pack_values (i32.add (local.get $qkv) (i32.shl (i32.add (local.get $D) (i32.mul (i32.add (local.get $Hkv) (local.get $g)) (local.get $dh))) (i32.const 2)))
+            (local.get $ld) (local.get $n) (local.get $dh) (local.get $vp))
+          (local.set $prev (local.get $g))))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $il
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $tq)))
+        (local.set $two (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $tq)))
+        (local.set $p (i32.add (local.get $pos0) (local.get $i)))
+        (local.set $seen (i32.add (i32.add (local.get $p) (i32.const 1)) (local.get $two))) ;; keys the pair sees
+        (local.set $q0 (i32.add (i32.add (local.get $qkv) (i32.mul (local.get $p) (local.get $ld))) (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2))))
+        (local.set $q1 (select (i32.add (local.get $q0) (local.get $ld)) (local.get $q0) (local.get $two)))
+        (local.set $jp (i32.const 0))
+        (loop $sl
+          (call $tile2x16 (local.get $q0) (local.get $q1) (i32.add (local.get $kp) (i32.mul (local.get $jp) (local.get $pw)))
+            (i32.add (local.get $s0) (i32.shl (local.get $jp) (i32.const 6))) (local.get $sld) (local.get $dh) (i32.const 0))
+          (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
+          (br_if $sl (i32.lt_u (i32.shl (local.get $jp) (i32.const 4)) (local.get $seen))))
+        (call $softmax_scaled (local.get $s0) (i32.add (local.get $p) (i32.const 1)) (local.get $scale))
+        (f32.store (i32.add (local.get $s0) (i32.shl (i32.add (local.get $p) (i32.const 1)) (i32.const 2))) (f32.const 0))
+        (if (local.get $two)
+          (then (call $softmax_scaled (local.get $s1) (local.get $seen) (local.get $scale))))
+        (local.set $col (i32.const 0))
+        (loop $zl
+          (call $tile2x16 (local.get $s0) (select (local.get $s1) (local.get $s0) (local.get $two))
+            (i32.add (local.get $vp) (i32.mul (i32.shr_u (local.get $col) (i32.const 4)) (i32.shl (local.get $n) (i32.const 6))))
+            (i32.add (i32.add (local.get $z) (i32.mul (local.get $i) (local.get $ldz))) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $col)) (i32.const 2)))
+            (local.get $ldz) (local.get $seen) (i32.const 0))
+          (local.set $col (i32.add (local.get $col) (i32.const 16)))
+          (br_if $zl (i32.lt_u (local.get $col) (local.get $dh))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $il)))
+      (local.set $h (i32.add (local.get $h) (i32.const 1)))
+      (br $hl))))
+
   ;; Causal multi-head attention for tq query rows at absolute positions pos0 … pos0+tq−1.
   ;; qkv rows are ld bytes apart and hold [Q heads (H·dh) | K heads | V heads (Hkv·dh each)];
   ;; query head h reads key/value head floor(h·Hkv/H) (grouped-query attention when Hkv < H). Keys
   ;; and values of positions 0 … pos0+tq−1 are already in place (a KV cache is just earlier rows).
-  ;; z [tq, H·dh] rows are ldz bytes apart. scores: scratch for pos0+tq+3 floats.
+  ;; z [tq, H·dh] rows are ldz bytes apart. scores: scratch for pos0+tq+3 floats, or, where tq ≥ 2
+  ;; and dh is a multiple of 16, for $attention_tiles (its comment says how much).
   (func (export "attention")
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
     (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scores i32)
     (local $h i32) (local $i i32) (local $n i32) (local $D i32) (local $qi i32) (local $kh i32) (local $vh i32) (local $zi i32)
     (local $n4 i32) (local $j i32) (local $sum f32) (local $m f32)
+    (if (i32.and (i32.ge_u (local.get $tq) (i32.const 2)) (i32.and (i32.eqz (i32.and (local.get $dh) (i32.const 15))) (i32.ne (local.get $dh) (i32.const 0))))
+      (then
+        (call $attention_tiles (local.get $qkv) (local.get $ld) (local.get $z) (local.get $ldz) (local.get $tq) (local.get $pos0)
+          (local.get $H) (local.get $Hkv) (local.get $dh) (local.get $scale) (local.get $scores))
+        (return)))
     (local.set $D (i32.mul (local.get $H) (local.get $dh)))
     (block $hdone (loop $hl
       (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
