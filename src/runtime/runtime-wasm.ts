@@ -32,7 +32,7 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
   const k = instantiateKernels(helpers > 0 ? createSharedMemory() : undefined, flavour);
   const arena = new Arena(k.memory);
   const pool = helpers > 0 ? new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * helpers) * 4, helpers, spawn!) : null;
-  const F = 4;
+  const F = 4, threads = helpers + 1;
   return {
     name: helpers > 0 ? `wasm (${k.flavour}), ${helpers + 1} threads` : `wasm (${k.flavour})`,
     get heap() {
@@ -65,11 +65,13 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     },
     mul: (dst, src, n) => k.mul(dst * F, src * F, n),
     attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale) {
-      const mark = arena.top, scratch = arena.alloc(tq >= 2 ? scratchFloats(pos0 + tq, dh) : pos0 + tq + 3);
-      k.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scratch * F);
+      const mark = arena.top, stride = pad16(tq >= 2 ? scratchFloats(pos0 + tq, dh) : pos0 + tq + 3);
+      const scratch = arena.alloc(stride * threads); // each thread its own
+      if (pool !== null) pool.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scratch * F, stride * F);
+      else k.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scratch * F, 0, H);
       arena.top = mark;
     },
-    attentionScratch: scratchFloats,
+    attentionScratch: (positions, dh) => pad16(scratchFloats(positions, dh)) * threads,
     rope: (x, ld, rows, blocks, dh, rd, cos, sin, pos0) => k.rope(x * F, ld * F, rows, blocks, dh, rd, cos * F, sin * F, pos0),
     addRows: (dst, ldd, src, lds, bias, rows, width) => k.addRows(dst * F, ldd * F, src * F, lds * F, bias * F, rows, width),
   };

@@ -1,11 +1,12 @@
-// Matrix products on several threads over one shared WebAssembly memory. The calling thread cuts
-// C's columns into chunks (multiples of 32, so each keeps the fast tiles; about four per thread),
+// Matrix products (and a prefill's attention) on several threads over one shared WebAssembly
+// memory. The calling thread cuts C's columns into chunks (multiples of 32, so each keeps the fast
+// tiles; about four per thread) — or attention's query heads into groups sharing a key/value head —,
 // wakes each helper through a control block in the shared memory (Atomics.notify), and every
 // thread — the caller too — takes the next chunk from a shared counter (Atomics.add) until none
 // is left; the caller then waits (Atomics.wait) for the helpers. A thread slowed down (a busy
 // core, a cold cache, a late wake-up) takes fewer chunks instead of holding the others up. Each
 // output is computed by exactly one thread in the same order as on one thread, so results are
-// bit-identical to the single-threaded kernel.
+// bit-identical to the single-threaded kernel. (Attention's threads each get their own scratch.)
 //
 // Blocking waits are allowed in Node's main thread and in Web Workers, not in a browser page's
 // main thread: there the caller spins on the done flag instead (it would be computing its own
@@ -28,8 +29,9 @@ export interface HelperInit {
 /** Starts a helper thread that calls `serveGemm(init)`. */
 export type SpawnHelper = (init: HelperInit) => void;
 
-const SLOT_INTS = 16; // per helper: seq, done, failed, the memory's size in pages, the product's 8 arguments and the chunk width (one int spare), ready; the first helper's last int: the next chunk
-const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, ARGS = 4, READY = 14, NEXT = 15;
+const SLOT_INTS = 20; // per helper: seq, done, failed, the memory's size in pages, the operation, up to 13 arguments (the last the chunk's size), ready; the first helper's last int: the next chunk
+const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, OP = 4, ARGS = 5, READY = 18, NEXT = 19;
+const OP_GEMM = 0, OP_ATTENTION = 1;
 /** Chunks per thread: enough that a slower thread's shortfall is a small chunk, few enough that each keeps its tiles busy. */
 const CHUNKS_PER_THREAD = 4;
 /** Bytes of control block per helper. */
@@ -82,9 +84,8 @@ export function serveGemm({ memory, control, index, flavour }: HelperInit): neve
     seen = Atomics.load(ctl, slot + SEQ);
     // The caller may have grown the memory since; make sure this thread's instance sees the new size.
     if (memory.buffer.byteLength < Atomics.load(ctl, slot + PAGES) * 65536) memory.grow(0);
-    const [a, lda, bp, c, m, kk, n16, acc, chunk] = ctl.subarray(slot + ARGS, slot + ARGS + 9) as unknown as number[];
     try {
-      takeChunks(k, ctl, control / 4 + NEXT, chunk!, a!, lda!, bp!, c!, m!, kk!, n16!, acc!);
+      takeChunks(k, ctl, control / 4 + NEXT, ctl[slot + OP]!, Array.from(ctl.subarray(slot + ARGS, slot + READY)), index + 1);
     } catch {
       Atomics.store(ctl, slot + FAILED, 1); // the caller cannot hear an exception here: it is blocked waiting
     }
@@ -93,9 +94,22 @@ export function serveGemm({ memory, control, index, flavour }: HelperInit): neve
   }
 }
 
-/** Take chunks of columns from the shared counter at `next` and compute them, until none is left. */
-function takeChunks(k: WasmKernels, ctl: Int32Array, next: number, chunk: number, a: number, lda: number, bp: number, c: number, m: number, kk: number, n16: number, acc: number): void {
-  for (let j0 = Atomics.add(ctl, next, 1) * chunk; j0 < n16; j0 = Atomics.add(ctl, next, 1) * chunk) k.gemm(a, lda, bp, c, m, kk, n16, acc, j0, Math.min(n16, j0 + chunk));
+const bits = new Int32Array(1), float = new Float32Array(bits.buffer); // a float argument travels as its bits
+
+/**
+ * Take chunks from the shared counter at `next` and compute them, until none is left: columns of
+ * a product, or query heads of attention (thread `thread` on its own stretch of scratch).
+ */
+function takeChunks(k: WasmKernels, ctl: Int32Array, next: number, op: number, args: readonly number[], thread: number): void {
+  if (op === OP_GEMM) {
+    const [a, lda, bp, c, m, kk, n16, acc, chunk] = args as [number, number, number, number, number, number, number, number, number];
+    for (let j0 = Atomics.add(ctl, next, 1) * chunk; j0 < n16; j0 = Atomics.add(ctl, next, 1) * chunk) k.gemm(a, lda, bp, c, m, kk, n16, acc, j0, Math.min(n16, j0 + chunk));
+  } else {
+    const [qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scaleBits, scratch, stride, chunk] = args as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+    bits[0] = scaleBits;
+    const scale = float[0]!, mine = scratch + thread * stride;
+    for (let h0 = Atomics.add(ctl, next, 1) * chunk; h0 < H; h0 = Atomics.add(ctl, next, 1) * chunk) k.attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale, mine, h0, Math.min(H, h0 + chunk));
+  }
 }
 
 /** The calling thread's side: `gemm` with the kernel's signature (minus the column range), split over 1 + helpers threads. */
@@ -130,8 +144,29 @@ export class GemmPool {
       this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, 0, n16);
       return;
     }
+    this.run(threads, OP_GEMM, [a, lda, bp, c, m, k, n16, acc, Math.ceil(units / (threads * CHUNKS_PER_THREAD)) * 32]);
+  }
+
+  /**
+   * `attention` with the kernel's signature (all H query heads), its query heads split over the
+   * threads in groups that share a key/value head (each group packs its keys and values once);
+   * thread t uses the scratch at scratch + t·stride bytes. Small work stays on the calling thread.
+   */
+  attention(qkv: number, ld: number, z: number, ldz: number, tq: number, pos0: number, H: number, Hkv: number, dh: number, scale: number, scratch: number, stride: number): void {
+    const group = H % Hkv === 0 ? H / Hkv : 1, threads = Math.min(this.helpers + 1, Math.ceil(H / group));
+    // its multiply-adds (about H·tq·(pos0 + tq/2)·dh, twice) run at about half a product's rate
+    if (threads < 2 || H * tq * (pos0 + tq) * dh < this.minWork / 2) {
+      this.kernels.attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale, scratch, 0, H);
+      return;
+    }
+    float[0] = scale;
+    this.run(threads, OP_ATTENTION, [qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, bits[0]!, scratch, stride, group]);
+  }
+
+  /** Post `op` to the ready helpers among the first threads − 1, take chunks here too, wait for them. */
+  private run(threads: number, op: number, args: number[]): void {
     const ctl = new Int32Array(this.kernels.memory.buffer);
-    const chunk = Math.ceil(units / (threads * CHUNKS_PER_THREAD)) * 32, next = this.control / 4 + NEXT;
+    const next = this.control / 4 + NEXT;
     const seq = ++this.seq;
     Atomics.store(ctl, next, 0);
     const posted: number[] = [];
@@ -140,19 +175,20 @@ export class GemmPool {
       // A helper still starting (a page's worker needs the main thread's event loop to start, so
       // waiting for it here would never end) is not woken: the others take its chunks.
       if (Atomics.load(ctl, slot + READY) !== 1) continue;
-      ctl.set([a, lda, bp, c, m, k, n16, acc, chunk], slot + ARGS);
+      ctl[slot + OP] = op;
+      ctl.set(args, slot + ARGS);
       Atomics.store(ctl, slot + PAGES, this.kernels.memory.buffer.byteLength / 65536);
       Atomics.store(ctl, slot + SEQ, seq);
       Atomics.notify(ctl, slot + SEQ);
       posted.push(slot);
     }
-    takeChunks(this.kernels, ctl, next, chunk, a, lda, bp, c, m, k, n16, acc);
+    takeChunks(this.kernels, ctl, next, op, args, 0);
     for (const slot of posted) {
       // Wait on the very value just compared: loading it a second time for the wait would let the
       // helper's store and notify slip in between, and the wait would then sleep on seq forever.
       if (this.block) for (let done = Atomics.load(ctl, slot + DONE); done !== seq; done = Atomics.load(ctl, slot + DONE)) Atomics.wait(ctl, slot + DONE, done);
       else while (Atomics.load(ctl, slot + DONE) !== seq); // a page's main thread may not block: spin
-      if (Atomics.exchange(ctl, slot + FAILED, 0) !== 0) throw new Error("a helper thread failed on its share of a matrix product");
+      if (Atomics.exchange(ctl, slot + FAILED, 0) !== 0) throw new Error("a helper thread failed on its share of a matrix product or of attention");
     }
   }
 }

@@ -30,8 +30,8 @@ export interface WasmKernels {
   /** In place, per row of `width`. */
   softmax(p: number, rows: number, width: number): void;
   softmaxBackward(g: number, y: number, dx: number, rows: number, width: number): void;
-  /** Causal attention of tq query rows at positions pos0…, Hkv key/value heads; see kernels.wat. */
-  attention(qkv: number, ld: number, z: number, ldz: number, tq: number, pos0: number, H: number, Hkv: number, dh: number, scale: number, scores: number): void;
+  /** Causal attention of tq query rows at positions pos0…, query heads h0 ≤ h < h1 of H, Hkv key/value heads; see kernels.wat. */
+  attention(qkv: number, ld: number, z: number, ldz: number, tq: number, pos0: number, H: number, Hkv: number, dh: number, scale: number, scratch: number, h0: number, h1: number): void;
   /** RoPE on the first rd dims of each dh-wide block; tables [positions, rd]. */
   rope(x: number, ld: number, rows: number, blocks: number, dh: number, rd: number, cos: number, sin: number, pos0: number): void;
   /** Per row of `width`: out = x / √(mean(x²) + eps) · w. */

@@ -130,4 +130,25 @@ describe.runIf(existsSync(entry))("helper threads", () => {
     const serving = run(spawnNodeHelper(entry), true);
     expect(Array.from(serving)).toEqual(Array.from(never));
   }, 30_000);
+
+  it("attention's query heads split over threads, each thread on its own scratch: the same bits as one thread (as products and row by row, GQA)", () => {
+    const k = instantiateKernels(createSharedMemory());
+    const arena = new Arena(k.memory);
+    const pool = new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * 2) * 4, 2, spawnNodeHelper(entry), 0);
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    for (const t0 = Date.now(); pool.readyHelpers < 2 && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5);
+    expect(pool.readyHelpers).toBe(2);
+    const seeded = new Rng(11);
+    // [H, Hkv, dh, pos0, tq]: as products (dh a multiple of 16, several rows), GQA in groups of 3; a decode row; dh 20 row by row
+    for (const [H, Hkv, dh, pos0, tq] of [[6, 2, 32, 5, 40], [7, 7, 16, 0, 33], [6, 3, 64, 40, 1], [4, 4, 20, 3, 9]] as const) {
+      const D = H * dh, ld = Math.ceil((D + 2 * Hkv * dh) / 16) * 16, n = pos0 + tq;
+      const qkv = arena.put(Float32Array.from({ length: n * ld }, () => seeded.normal()));
+      const z = arena.alloc(tq * D), stride = 2 * Math.ceil(n / 16) * 16 * (dh + 1) + 64, scratch = arena.alloc(3 * stride);
+      k.attention(qkv * 4, ld * 4, z * 4, D * 4, tq, pos0, H, Hkv, dh, 0.25, scratch * 4, 0, H);
+      const once = arena.heap.slice(z, z + tq * D);
+      arena.heap.fill(Number.NaN, z, z + tq * D); // a head nobody computed stays NaN
+      pool.attention(qkv * 4, ld * 4, z * 4, D * 4, tq, pos0, H, Hkv, dh, 0.25, scratch * 4, stride * 4);
+      expect(Array.from(arena.heap.subarray(z, z + tq * D)), `H ${H} kv ${Hkv} dh ${dh} pos0 ${pos0} tq ${tq}`).toEqual(Array.from(once));
+    }
+  }, 30_000);
 });

@@ -883,7 +883,7 @@
   ;; floats, n16 = pos0 + tq rounded up to 16.
   (func $attention_tiles
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
-    (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scratch i32)
+    (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scratch i32) (param $h0 i32) (param $h1 i32)
     (local $n i32) (local $n16 i32) (local $kp i32) (local $vp i32) (local $s0 i32) (local $s1 i32) (local $sld i32) (local $D i32)
     (local $h i32) (local $g i32) (local $prev i32) (local $i i32) (local $p i32) (local $two i32) (local $seen i32)
     (local $q0 i32) (local $q1 i32) (local $jp i32) (local $col i32) (local $pw i32)
@@ -897,8 +897,9 @@
     (local.set $s1 (i32.add (local.get $s0) (local.get $sld)))
     (local.set $D (i32.mul (local.get $H) (local.get $dh)))
     (local.set $prev (i32.const -1))
+    (local.set $h (local.get $h0))
     (block $hdone (loop $hl
-      (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
+      (br_if $hdone (i32.ge_u (local.get $h) (local.get $h1)))
       (local.set $g (i32.div_u (i32.mul (local.get $h) (local.get $Hkv)) (local.get $H)))
       (if (i32.ne (local.get $g) (local.get $prev))
         (then
@@ -943,20 +944,22 @@
   ;; query head h reads key/value head floor(h·Hkv/H) (grouped-query attention when Hkv < H). Keys
   ;; and values of positions 0 … pos0+tq−1 are already in place (a KV cache is just earlier rows).
   ;; z [tq, H·dh] rows are ldz bytes apart. scores: scratch for pos0+tq+3 floats, or, where tq ≥ 2
-  ;; and dh is a multiple of 16, for $attention_tiles (its comment says how much).
+  ;; and dh is a multiple of 16, for $attention_tiles (its comment says how much). Only query heads
+  ;; h0 ≤ h < h1 (threads split the heads).
   (func (export "attention")
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
-    (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scores i32)
+    (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scores i32) (param $h0 i32) (param $h1 i32)
     (local $h i32) (local $i i32) (local $n i32) (local $D i32) (local $qi i32) (local $kh i32) (local $vh i32) (local $zi i32)
     (local $n4 i32) (local $j i32) (local $sum f32) (local $m f32)
     (if (i32.and (i32.ge_u (local.get $tq) (i32.const 2)) (i32.and (i32.eqz (i32.and (local.get $dh) (i32.const 15))) (i32.ne (local.get $dh) (i32.const 0))))
       (then
         (call $attention_tiles (local.get $qkv) (local.get $ld) (local.get $z) (local.get $ldz) (local.get $tq) (local.get $pos0)
-          (local.get $H) (local.get $Hkv) (local.get $dh) (local.get $scale) (local.get $scores))
+          (local.get $H) (local.get $Hkv) (local.get $dh) (local.get $scale) (local.get $scores) (local.get $h0) (local.get $h1))
         (return)))
+    (local.set $h (local.get $h0))
     (local.set $D (i32.mul (local.get $H) (local.get $dh)))
     (block $hdone (loop $hl
-      (br_if $hdone (i32.ge_u (local.get $h) (local.get $H)))
+      (br_if $hdone (i32.ge_u (local.get $h) (local.get $h1)))
       (local.set $kh (i32.add (local.get $qkv) (i32.shl (i32.add (local.get $D)
         (i32.mul (i32.div_u (i32.mul (local.get $h) (local.get $Hkv)) (local.get $H)) (local.get $dh))) (i32.const 2))))
       (local.set $vh (i32.add (local.get $kh) (i32.shl (i32.mul (local.get $Hkv) (local.get $dh)) (i32.const 2))))
