@@ -111,7 +111,7 @@ export class InferenceSession {
 
   /** Logits [T · vocab_size] for one whole sequence (causal); the session then holds it. */
   forward(ids: readonly number[]): Float32Array {
-    toTokenBatch(ids, this.config);
+    if (ids.length === 0 || ids.length > this.config.context_len) toTokenBatch(ids, this.config); // its messages for an empty or too long sequence
     this.seen = 0;
     return this.append(ids);
   }

@@ -42,7 +42,9 @@ describe("InferenceSession", () => {
     model.embed.W_E.data[2 * 64] += 1;
     expect(Array.from(session.forward([1, 2, 3]))).toEqual(Array.from(before));
     expect(() => session.forward(Array.from({ length: 33 }, () => 1))).toThrow(/33 tokens but context_len is 32/);
-    expect(() => session.forward([1, 64])).toThrow(/token id 64/);
+    expect(() => session.forward([1, 64])).toThrow(/token id 64 at position 1 is outside the vocabulary/);
+    expect(() => session.forward([1, 2.5])).toThrow(/token id 2.5 at position 1/);
+    expect(() => session.forward([])).toThrow(/the sequence is empty/);
   });
   it("matches on wider heads and longer sequences than the random configs reach (the attention kernel's paths)", () => {
     // d_head 7 (no vector path), 8 (four keys at a time), 20 and 36 (16-column chunks plus a tail), 64 (GPT-2's).

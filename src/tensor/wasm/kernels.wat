@@ -1267,9 +1267,10 @@
     (if (i32.eq (local.get $kind) (i32.const 2))
       (then
         (block $gdone (loop $g
-          (br_if $gdone (i32.ge_u (local.get $x) (local.get $vend)))
-          (v128.store (local.get $x) (call $gelu_rational4 (v128.load (local.get $x))))
-          (local.set $x (i32.add (local.get $x) (i32.const 16)))
+          (br_if $gdone (i32.ge_u (i32.add (local.get $x) (i32.const 16)) (local.get $vend)))
+          (v128.store offset=0 (local.get $x) (call $gelu_rational4 (v128.load offset=0 (local.get $x))))
+          (v128.store offset=16 (local.get $x) (call $gelu_rational4 (v128.load offset=16 (local.get $x))))
+          (local.set $x (i32.add (local.get $x) (i32.const 32)))
           (br $g)))))
     (block $vdone (loop $v
       (br_if $vdone (i32.ge_u (local.get $x) (local.get $vend)))
