@@ -240,6 +240,12 @@ let gpt2Prefill = NaN, gpt2Decode = NaN;
     sampleRss();
     const [oursT, peerT] = await batchesInTurns(() => threaded.forward(ids), () => ortT(ids), BIG);
     rows.push({ what: `GPT-2-small shape, prefill T = 128: InferenceSession, ${THREADS} threads`, ours: `${formatMs(oursT)} (${formatRate((128 / oursT) * 1000, "tok/s")})`, peer: formatMs(peerT), peerName: `onnxruntime-node, ${THREADS} threads`, ratio: peerT / oursT });
+    // A long prompt, where attention (T² work, split by heads over the threads) is a larger share.
+    log("… GPT-2-small shape, prefill T = 512");
+    const long = randomIds(512, 50257);
+    const [oursL, peerL] = await batchesInTurns(() => threaded.forward(long), () => ortT(long), { ...BIG, turns: 3 });
+    sampleRss();
+    rows.push({ what: `GPT-2-small shape, prefill T = 512: InferenceSession, ${THREADS} threads`, ours: `${formatMs(oursL)} (${formatRate((512 / oursL) * 1000, "tok/s")})`, peer: formatMs(peerL), peerName: `onnxruntime-node, ${THREADS} threads`, ratio: peerL / oursL });
   }
 }
 log("… GPT-2-small shape decode");
