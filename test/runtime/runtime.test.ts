@@ -61,6 +61,17 @@ for (const f of ["strict", "fma"] as const) {
         expect(relativeError(wr, jr), `rmsNorm ${width}`).toBeLessThan(1e-5);
       }
     });
+    it("LayerNorm four rows at a time (widths of whole 16s) gives each row the bits it gets alone", () => {
+      for (const width of [16, 64, 768]) {
+        const rows = 7, x = rand(rows * width, 3), w = rand(width), b = rand(width); // a group of four, then three alone
+        const [js, together] = both([x, w, b], rows * width, (rt, [xa, wa, ba], out) => rt.layerNorm(xa!, out, wa!, ba!, rows, width, 1e-5));
+        const [, alone] = both([x, w, b], rows * width, (rt, [xa, wa, ba], out) => {
+          for (let r = 0; r < rows; r++) rt.layerNorm(xa! + r * width, out + r * width, wa!, ba!, 1, width, 1e-5);
+        });
+        expect(Array.from(together), `width ${width}`).toEqual(Array.from(alone));
+        expect(relativeError(together, js), `width ${width} against the reference`).toBeLessThan(1e-5);
+      }
+    });
     it("activations in place, act(0) = 0", () => {
       for (const act of ["gelu", "gelu_tanh", "relu", "silu"] as const) {
         const x = rand(37, 4);

@@ -1115,6 +1115,33 @@
       (br $l)))
     (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))))
 
+  ;; [Σ lanes of a, Σ lanes of b, Σ lanes of c, Σ lanes of d], each as $hsum adds them,
+  ;; (l0 + l1) + (l2 + l3): a 4×4 transpose, then three adds.
+  (func $hsum4x4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local $ab0 v128) (local $ab1 v128) (local $cd0 v128) (local $cd1 v128)
+    (local.set $ab0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))   ;; a0 b0 a1 b1
+    (local.set $ab1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b))) ;; a2 b2 a3 b3
+    (local.set $cd0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d)))
+    (local.set $cd1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d)))
+    (f32x4.add
+      (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab0) (local.get $cd0))      ;; lane 0s
+                 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab0) (local.get $cd0))) ;; lane 1s
+      (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab1) (local.get $cd1))      ;; lane 2s
+                 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab1) (local.get $cd1)))))
+
+  ;; out[r] = (x[r] − μ)·s·w + b over one row of n16 floats (a multiple of 16): layer_norm_inference's last step.
+  (func $norm_row16 (param $px i32) (param $po i32) (param $w i32) (param $b i32) (param $n16 i32) (param $mu4 v128) (param $s4 v128)
+    (local $o i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $n16) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (v128.store (i32.add (local.get $po) (local.get $o))
+        (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $px) (local.get $o))) (local.get $mu4)) (local.get $s4))
+                              (v128.load (i32.add (local.get $w) (local.get $o))))
+                   (v128.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $l))))
+
   ;; Per row of `width`: out = (x − μ)/√(σ² + eps)·w + b, for inference: nothing saved for a backward
   ;; pass, and each sum in four accumulators ($sum16), so a row's adds are four chains a quarter as
   ;; long instead of one — the rows are short (64 floats in the locked model) and the single chain's
@@ -1123,7 +1150,41 @@
     (param $x i32) (param $w i32) (param $b i32) (param $out i32) (param $rows i32) (param $width i32) (param $eps f32)
     (local $r i32) (local $i i32) (local $w16 i32) (local $px i32) (local $po i32) (local $o i32)
     (local $t v128) (local $mu4 v128) (local $s4 v128) (local $mu f32) (local $var f32) (local $s f32) (local $h f32)
+    (local $ld i32) (local $m v128) (local $v v128) (local $n4 v128)
     (local.set $w16 (i32.and (local.get $width) (i32.const -16)))
+    ;; Rows four at a time where the width is whole vectors of 16: each row's sums as below, then
+    ;; the four rows' means, variances, square roots and divisions as one vector each — one chain
+    ;; of dependent steps for four rows instead of four. The same sums in the same order: the same bits.
+    (if (i32.and (i32.eq (local.get $w16) (local.get $width)) (i32.ne (local.get $width) (i32.const 0)))
+      (then
+        (local.set $ld (i32.shl (local.get $width) (i32.const 2)))
+        (local.set $n4 (f32x4.splat (f32.convert_i32_u (local.get $width))))
+        (block $qdone (loop $quad
+          (br_if $qdone (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+          (local.set $px (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $ld))))
+          (local.set $po (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ld))))
+          (local.set $m (f32x4.div (call $hsum4x4
+            (call $sum16 (local.get $px) (local.get $w16) (v128.const f32x4 0 0 0 0) (i32.const 0))
+            (call $sum16 (i32.add (local.get $px) (local.get $ld)) (local.get $w16) (v128.const f32x4 0 0 0 0) (i32.const 0))
+            (call $sum16 (i32.add (local.get $px) (i32.shl (local.get $ld) (i32.const 1))) (local.get $w16) (v128.const f32x4 0 0 0 0) (i32.const 0))
+            (call $sum16 (i32.add (local.get $px) (i32.mul (local.get $ld) (i32.const 3))) (local.get $w16) (v128.const f32x4 0 0 0 0) (i32.const 0)))
+            (local.get $n4)))
+          (local.set $v (call $hsum4x4
+            (call $sum16 (local.get $px) (local.get $w16) (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $m) (local.get $m)) (i32.const 1))
+            (call $sum16 (i32.add (local.get $px) (local.get $ld)) (local.get $w16) (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $m) (local.get $m)) (i32.const 1))
+            (call $sum16 (i32.add (local.get $px) (i32.shl (local.get $ld) (i32.const 1))) (local.get $w16) (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $m) (local.get $m)) (i32.const 1))
+            (call $sum16 (i32.add (local.get $px) (i32.mul (local.get $ld) (i32.const 3))) (local.get $w16) (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $m) (local.get $m)) (i32.const 1))))
+          (local.set $v (f32x4.div (global.get $f32x4:1) (f32x4.sqrt (f32x4.add (f32x4.div (local.get $v) (local.get $n4)) (f32x4.splat (local.get $eps))))))
+          (call $norm_row16 (local.get $px) (local.get $po) (local.get $w) (local.get $b) (local.get $w16)
+            (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $m) (local.get $m)) (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $v) (local.get $v)))
+          (call $norm_row16 (i32.add (local.get $px) (local.get $ld)) (i32.add (local.get $po) (local.get $ld)) (local.get $w) (local.get $b) (local.get $w16)
+            (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $m) (local.get $m)) (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $v) (local.get $v)))
+          (call $norm_row16 (i32.add (local.get $px) (i32.shl (local.get $ld) (i32.const 1))) (i32.add (local.get $po) (i32.shl (local.get $ld) (i32.const 1))) (local.get $w) (local.get $b) (local.get $w16)
+            (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $m) (local.get $m)) (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $v) (local.get $v)))
+          (call $norm_row16 (i32.add (local.get $px) (i32.mul (local.get $ld) (i32.const 3))) (i32.add (local.get $po) (i32.mul (local.get $ld) (i32.const 3))) (local.get $w) (local.get $b) (local.get $w16)
+            (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $m) (local.get $m)) (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $v) (local.get $v)))
+          (local.set $r (i32.add (local.get $r) (i32.const 4)))
+          (br $quad)))))
     (block $done (loop $row
       (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $px (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
