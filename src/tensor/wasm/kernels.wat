@@ -875,6 +875,52 @@
       (br_if $xl (i32.lt_u (local.get $q) (local.get $end))))
     (call $row_scale (local.get $p) (local.get $n4) (f32.div (f32.const 1) (call $hsum (local.get $acc)))))
 
+  ;; $softmax_scaled on two rows at once, the first of n keys, the second of n + 1 (a pair of query
+  ;; rows): both padded with −∞ to the second's whole vectors, then each pass — maxima, exps and
+  ;; sums, scaling — runs over both rows together, two independent chains side by side. Each row
+  ;; gets the bits $softmax_scaled gives it.
+  (func $softmax_pair (param $p0 i32) (param $p1 i32) (param $n i32) (param $scale f32)
+    (local $j i32) (local $n4 i32) (local $o i32) (local $end i32) (local $mx0 v128) (local $mx1 v128) (local $m0 v128) (local $m1 v128)
+    (local $s4 v128) (local $acc0 v128) (local $acc1 v128) (local $e0 v128) (local $e1 v128) (local $r0 v128) (local $r1 v128)
+    (local.set $n4 (i32.and (i32.add (local.get $n) (i32.const 4)) (i32.const -4))) ;; the second row's n + 1, rounded up
+    (local.set $j (local.get $n))
+    (block $pdone (loop $pad
+      (br_if $pdone (i32.ge_u (local.get $j) (local.get $n4)))
+      (f32.store (i32.add (local.get $p0) (i32.shl (local.get $j) (i32.const 2))) (f32.const -inf))
+      (if (i32.gt_u (local.get $j) (local.get $n))
+        (then (f32.store (i32.add (local.get $p1) (i32.shl (local.get $j) (i32.const 2))) (f32.const -inf))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $pad)))
+    (local.set $end (i32.shl (local.get $n4) (i32.const 2)))
+    (local.set $mx0 (global.get $f32x4:-inf))
+    (local.set $mx1 (global.get $f32x4:-inf))
+    (loop $ml
+      (local.set $mx0 (f32x4.max (local.get $mx0) (v128.load (i32.add (local.get $p0) (local.get $o)))))
+      (local.set $mx1 (f32x4.max (local.get $mx1) (v128.load (i32.add (local.get $p1) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br_if $ml (i32.lt_u (local.get $o) (local.get $end))))
+    (local.set $m0 (f32x4.splat (call $hmax (local.get $mx0))))
+    (local.set $m1 (f32x4.splat (call $hmax (local.get $mx1))))
+    (local.set $s4 (f32x4.splat (local.get $scale)))
+    (local.set $o (i32.const 0))
+    (loop $xl
+      (local.set $e0 (call $exp4 (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $p0) (local.get $o))) (local.get $m0)) (local.get $s4))))
+      (local.set $e1 (call $exp4 (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $p1) (local.get $o))) (local.get $m1)) (local.get $s4))))
+      (v128.store (i32.add (local.get $p0) (local.get $o)) (local.get $e0))
+      (v128.store (i32.add (local.get $p1) (local.get $o)) (local.get $e1))
+      (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $e0)))
+      (local.set $acc1 (f32x4.add (local.get $acc1) (local.get $e1)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br_if $xl (i32.lt_u (local.get $o) (local.get $end))))
+    (local.set $r0 (f32x4.splat (f32.div (f32.const 1) (call $hsum (local.get $acc0)))))
+    (local.set $r1 (f32x4.splat (f32.div (f32.const 1) (call $hsum (local.get $acc1)))))
+    (local.set $o (i32.const 0))
+    (loop $sl
+      (v128.store (i32.add (local.get $p0) (local.get $o)) (f32x4.mul (v128.load (i32.add (local.get $p0) (local.get $o))) (local.get $r0)))
+      (v128.store (i32.add (local.get $p1) (local.get $o)) (f32x4.mul (v128.load (i32.add (local.get $p1) (local.get $o))) (local.get $r1)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br_if $sl (i32.lt_u (local.get $o) (local.get $end)))))
+
   ;; Causal attention as products, for tq ≥ 2 query rows and dh a multiple of 16 (the arguments of
   ;; `attention`): per key/value head, its keys and values packed once into the tile's panels;
   ;; then per pair of query rows, S = q·Kᵀ over the 16-key panels the pair can see (the 2×16 tile,
@@ -922,10 +968,10 @@
             (i32.add (local.get $s0) (i32.shl (local.get $jp) (i32.const 6))) (local.get $sld) (local.get $dh) (i32.const 0))
           (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
           (br_if $sl (i32.lt_u (i32.shl (local.get $jp) (i32.const 4)) (local.get $seen))))
-        (call $softmax_scaled (local.get $s0) (i32.add (local.get $p) (i32.const 1)) (local.get $scale))
-        (f32.store (i32.add (local.get $s0) (i32.shl (i32.add (local.get $p) (i32.const 1)) (i32.const 2))) (f32.const 0))
+        ;; the first row's weight on the second's own key comes out 0: it is −∞ padding there
         (if (local.get $two)
-          (then (call $softmax_scaled (local.get $s1) (local.get $seen) (local.get $scale))))
+          (then (call $softmax_pair (local.get $s0) (local.get $s1) (i32.add (local.get $p) (i32.const 1)) (local.get $scale)))
+          (else (call $softmax_scaled (local.get $s0) (i32.add (local.get $p) (i32.const 1)) (local.get $scale))))
         (local.set $col (i32.const 0))
         (loop $zl
           (call $tile2x16 (local.get $s0) (select (local.get $s1) (local.get $s0) (local.get $two))
