@@ -1464,35 +1464,58 @@
       (local.set $src (i32.add (local.get $src) (i32.const 4)))
       (br $s))))
 
-    ;; dst[r, :width] += src[r, :width] (if src ≠ 0) + bias (if bias ≠ 0), rows ldd and lds bytes apart.
+  ;; dst[r, :width] += src[r, :width] (if src ≠ 0) + bias (if bias ≠ 0), rows ldd and lds bytes apart:
+  ;; (d + s) + b, in that order. A loop of its own for each of the three cases, the rows' pointers
+  ;; stepped, not multiplied — the add is a few instructions a vector, and branches and address
+  ;; arithmetic in the loop were most of its time.
   (func (export "add_rows")
     (param $dst i32) (param $ldd i32) (param $src i32) (param $lds i32) (param $bias i32) (param $rows i32) (param $width i32)
-    (local $r i32) (local $i i32) (local $w4 i32) (local $o i32) (local $pd i32) (local $v v128) (local $s f32)
-    (local.set $w4 (i32.and (local.get $width) (i32.const -4)))
+    (local $r i32) (local $o i32) (local $w4 i32) (local $w1 i32) (local $pd i32) (local $ps i32) (local $s f32)
+    (local.set $w4 (i32.shl (i32.and (local.get $width) (i32.const -4)) (i32.const 2)))
+    (local.set $w1 (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $pd (local.get $dst))
+    (local.set $ps (local.get $src))
     (block $done (loop $row
       (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $pd (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $ldd))))
-      (local.set $i (i32.const 0))
-      (block $d1 (loop $l1
-        (br_if $d1 (i32.ge_u (local.get $i) (local.get $w4)))
-        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
-        (local.set $v (v128.load (i32.add (local.get $pd) (local.get $o))))
-        (if (local.get $src) (then (local.set $v (f32x4.add (local.get $v)
-          (v128.load (i32.add (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $lds))) (local.get $o)))))))
-        (if (local.get $bias) (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $bias) (local.get $o)))))))
-        (v128.store (i32.add (local.get $pd) (local.get $o)) (local.get $v))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $l1)))
-      (block $d2 (loop $l2
-        (br_if $d2 (i32.ge_u (local.get $i) (local.get $width)))
-        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $o (i32.const 0))
+      (if (i32.and (i32.ne (local.get $src) (i32.const 0)) (i32.ne (local.get $bias) (i32.const 0)))
+        (then
+          (block $d1 (loop $l1
+            (br_if $d1 (i32.ge_u (local.get $o) (local.get $w4)))
+            (v128.store (i32.add (local.get $pd) (local.get $o))
+              (f32x4.add (f32x4.add (v128.load (i32.add (local.get $pd) (local.get $o))) (v128.load (i32.add (local.get $ps) (local.get $o))))
+                         (v128.load (i32.add (local.get $bias) (local.get $o)))))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $l1))))
+        (else
+          (if (local.get $src)
+            (then
+              (block $d2 (loop $l2
+                (br_if $d2 (i32.ge_u (local.get $o) (local.get $w4)))
+                (v128.store (i32.add (local.get $pd) (local.get $o))
+                  (f32x4.add (v128.load (i32.add (local.get $pd) (local.get $o))) (v128.load (i32.add (local.get $ps) (local.get $o)))))
+                (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                (br $l2))))
+            (else
+              (if (local.get $bias)
+                (then
+                  (block $d3 (loop $l3
+                    (br_if $d3 (i32.ge_u (local.get $o) (local.get $w4)))
+                    (v128.store (i32.add (local.get $pd) (local.get $o))
+                      (f32x4.add (v128.load (i32.add (local.get $pd) (local.get $o))) (v128.load (i32.add (local.get $bias) (local.get $o)))))
+                    (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                    (br $l3)))))))))
+      ;; the last width mod 4, one at a time
+      (block $d4 (loop $l4
+        (br_if $d4 (i32.ge_u (local.get $o) (local.get $w1)))
         (local.set $s (f32.load (i32.add (local.get $pd) (local.get $o))))
-        (if (local.get $src) (then (local.set $s (f32.add (local.get $s)
-          (f32.load (i32.add (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $lds))) (local.get $o)))))))
+        (if (local.get $src) (then (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $ps) (local.get $o)))))))
         (if (local.get $bias) (then (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $bias) (local.get $o)))))))
         (f32.store (i32.add (local.get $pd) (local.get $o)) (local.get $s))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $l2)))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $l4)))
+      (local.set $pd (i32.add (local.get $pd) (local.get $ldd)))
+      (local.set $ps (i32.add (local.get $ps) (local.get $lds)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
