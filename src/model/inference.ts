@@ -21,6 +21,9 @@ interface Layer {
   cache: number; // [context_len, pad16(H·d_head + 2·n_kv_heads·d_head)]: this layer's q | k | v rows by position
 }
 
+/** Embeddings of at most this many floats (1 MiB) are also kept in the runtime's memory. */
+const SMALL_EMBEDDING = 1 << 18;
+
 export interface SessionOptions {
   /** The backend: the WebAssembly runtime by default where SIMD is there, else the TypeScript reference. */
   readonly runtime?: Runtime;
@@ -36,6 +39,7 @@ export class InferenceSession {
   private readonly layers: Layer[] = [];
   private readonly unembed: Packed;
   private readonly WE: Float32Array;
+  private readonly heapWE: number; // W_E's offset in the runtime's memory too, when it is small (0: not there)
   private readonly pos: Float32Array | null; // learned or sinusoidal rows [T, d]
   private readonly rope: { cos: number; sin: number } | null;
   private readonly lnf: { w: number; b: number } | null;
@@ -76,6 +80,9 @@ export class InferenceSession {
       });
     }
     this.WE = get("embed.W_E");
+    // A small embedding also in the runtime's memory: a row is then one copyWithin, not a subarray
+    // made and copied (~1 µs of a 32-token locked forward); a large one is not held twice.
+    this.heapWE = this.WE.length <= SMALL_EMBEDDING ? rt.put(this.WE) : 0;
     this.unembed = c.tied_embeddings ? rt.pack(this.WE, d, V, true) : rt.pack(get("unembed.W_U"), d, V, false);
     this.pos = c.positional === "learned" ? get("pos_embed.W_pos") : c.positional === "sinusoidal" ? Float32Array.from(sinusoidalTable(T, d, "f32").data) : null;
     if (A.rotary_dim > 0) {
@@ -134,20 +141,26 @@ export class InferenceSession {
 
     // h = W_E[id] (+ W_pos[t])
     for (let t = 0; t < T; t++) {
-      heap.set(this.WE.subarray(ids[t]! * d, ids[t]! * d + d), h + t * d);
+      if (this.heapWE !== 0) heap.copyWithin(h + t * d, this.heapWE + ids[t]! * d, this.heapWE + ids[t]! * d + d);
+      else heap.set(this.WE.subarray(ids[t]! * d, ids[t]! * d + d), h + t * d);
       if (this.pos !== null) for (let i = 0; i < d; i++) heap[h + t * d + i] = heap[h + t * d + i]! + this.pos[(T0 + t) * d + i]!;
     }
+    // The output products add straight into the residual stream where its rows are as wide as the
+    // products' (d a multiple of 16), and the block does not read the stream again before the add
+    // (a parallel block normalises it for its MLP after attention): the biases then go alone.
+    const intoStream = d === dP && spec.block.residual !== "parallel";
     for (const L of this.layers) {
-      // attn(x) → attn: q, k, v of the new positions go into this layer's cache rows T0 … T0+T−1.
+      // attn(x) → attn (or into h): q, k, v of the new positions go into this layer's cache rows T0 … T0+T−1.
       const attention = (x: number): void => {
         const qkv = L.cache + T0 * q3;
         rt.gemm(x, d, L.qkv, qkv, T);
         if (L.bqkv !== 0) rt.addRows(qkv, q3, 0, 0, L.bqkv, T, D + 2 * A.n_kv_heads * dh);
         if (this.rope !== null) rt.rope(qkv, q3, T, H + A.n_kv_heads, dh, A.rotary_dim, this.rope.cos, this.rope.sin, T0);
         rt.attention(L.cache, q3, z, D, T, T0, H, A.n_kv_heads, dh, 1 / Math.sqrt(dh));
-        rt.gemm(z, D, L.o, attn, T);
+        if (intoStream) rt.gemm(z, D, L.o, h, T, true);
+        else rt.gemm(z, D, L.o, attn, T);
       };
-      // mlp(x) → mlpOut
+      // mlp(x) → mlpOut (or into h)
       const mlpForward = (x: number): void => {
         rt.gemm(x, d, L.in!, mlp, T);
         if (L.bIn !== 0) rt.addRows(mlp, fP, 0, 0, L.bIn, T, F);
@@ -157,10 +170,18 @@ export class InferenceSession {
           activate(gate);
           rt.mul(mlp, gate, T * fP);
         } else activate(mlp);
-        rt.gemm(mlp, fP, L.out!, mlpOut, T);
+        if (intoStream) rt.gemm(mlp, fP, L.out!, h, T, true);
+        else rt.gemm(mlp, fP, L.out!, mlpOut, T);
       };
-      const addAttn = (): void => rt.addRows(h, d, attn, dP, L.bO, T, d); // h += attn + b_O
-      const addMlp = (): void => rt.addRows(h, d, mlpOut, dP, L.bOut, T, d); // h += mlp + b_out
+      // h += attn + b_O, h += mlp + b_out (the products already in h when intoStream)
+      const addAttn = (): void => {
+        if (!intoStream) rt.addRows(h, d, attn, dP, L.bO, T, d);
+        else if (L.bO !== 0) rt.addRows(h, d, 0, 0, L.bO, T, d);
+      };
+      const addMlp = (): void => {
+        if (!intoStream) rt.addRows(h, d, mlpOut, dP, L.bOut, T, d);
+        else if (L.bOut !== 0) rt.addRows(h, d, 0, 0, L.bOut, T, d);
+      };
 
       switch (spec.block.residual) {
         case "pre":

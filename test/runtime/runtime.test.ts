@@ -45,6 +45,15 @@ for (const f of ["strict", "fma"] as const) {
           });
           expect(relativeError(js.subarray(0, n), row0)).toBeLessThan(1e-5);
         }
+        // added into C (the residual stream) instead of overwriting it: C's old values plus the product
+        const n16 = Math.ceil(n / 16) * 16, A = rand(m * k), B = rand(k * n), C0 = rand(m * n16);
+        const [js, wasm] = both([A, C0], m * n16, (rt, [a, c0], c) => {
+          rt.heap.copyWithin(c, c0!, c0! + m * n16);
+          rt.gemm(a!, k, rt.pack(B, k, n, false), c, m, true);
+        });
+        const [plain] = both([A], m * n16, (rt, [a], c) => rt.gemm(a!, k, rt.pack(B, k, n, false), c, m));
+        expect(relativeError(wasm, js), `${m}×${k}·${k}×${n} accumulating`).toBeLessThan(1e-5);
+        expect(relativeError(js, plain.map((x, i) => x + C0[i]!)), `${m}×${k}·${k}×${n}: C + A·B`).toBeLessThan(1e-5);
       }
     });
     it("LayerNorm and RMSNorm, odd widths (16 at a time, 4 at a time, one at a time), in place too", () => {
