@@ -980,8 +980,8 @@
   ;; Causal attention as products, for tq ≥ 2 query rows and dh a multiple of 16 (the arguments of
   ;; `attention`): per key/value head, its keys and values packed once into the tile's panels;
   ;; then per pair of query rows, S = q·Kᵀ over the 16-key panels the pair can see (the 2×16 tile,
-  ;; k = dh), each row's softmax, and z = P·V (the tile again, k = the keys the pair sees; the
-  ;; first row's weight on the second's own key is set to 0). Scratch: (2·n16·dh + 2·(n16 + 16))
+  ;; k = dh), the pair's softmaxes in one pass, and z = P·V (the tile again, k = the keys the pair
+  ;; sees; the first row's weight on the second's own key comes out 0: −∞ padding there). Scratch: (2·n16·dh + 2·(n16 + 16))
   ;; floats, n16 = pos0 + tq rounded up to 16.
   (func $attention_tiles
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
