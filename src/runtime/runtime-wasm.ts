@@ -2,7 +2,7 @@
 // module memory, products split over helper threads (tensor/threads.ts, the one place threads come
 // from) when asked. Offsets are floats here and bytes in the module, hence the ·4 at every call.
 
-import { createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "../tensor/threads.js";
+import { ACTIVATE_GELU_TANH, createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "../tensor/threads.js";
 import { Arena, instantiateKernels, kernelFlavour, type KernelFlavour } from "../tensor/wasm-module.js";
 import { pad16, type Packed, type Runtime } from "./runtime.js";
 
@@ -14,8 +14,8 @@ export interface WasmRuntimeOptions {
   readonly flavour?: KernelFlavour;
 }
 
-/** The `activate` kernel's kinds (kernels.wat, $act4); GELU there is the rational erf made for inference. */
-const ACTIVATE_KIND = { relu: 0, silu: 1, gelu: 2 } as const;
+/** The `activate` kernel's kinds (kernels.wat, $act4; GELU there is the rational erf made for inference), and GELU's tanh form (the `gelu` kernel). */
+const ACTIVATE_KIND = { relu: 0, silu: 1, gelu: 2, gelu_tanh: ACTIVATE_GELU_TANH } as const;
 
 /**
  * The attention kernel's scratch for n keys: a row of scores padded to whole vectors; where the
@@ -61,7 +61,8 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     layerNorm: (src, dst, w, b, rows, width, eps) => k.layerNormInference(src * F, w * F, b * F, dst * F, rows, width, eps),
     rmsNorm: (src, dst, w, rows, width, eps) => k.rmsNorm(src * F, w * F, dst * F, rows, width, eps),
     activate(at, n, act) {
-      if (act === "gelu_tanh") k.gelu(at * F, at * F, n, 1);
+      if (pool !== null) pool.activate(at * F, n, ACTIVATE_KIND[act]);
+      else if (act === "gelu_tanh") k.gelu(at * F, at * F, n, 1);
       else k.activate(at * F, n, ACTIVATE_KIND[act]);
     },
     mul: (dst, src, n) => k.mul(dst * F, src * F, n),

@@ -31,7 +31,9 @@ export type SpawnHelper = (init: HelperInit) => void;
 
 const SLOT_INTS = 20; // per helper: seq, done, failed, the memory's size in pages, the operation, up to 13 arguments (the last the chunk's size), ready; the first helper's last int: the next chunk
 const SEQ = 0, DONE = 1, FAILED = 2, PAGES = 3, OP = 4, ARGS = 5, READY = 18, NEXT = 19;
-const OP_GEMM = 0, OP_ATTENTION = 1;
+const OP_GEMM = 0, OP_ATTENTION = 1, OP_ACTIVATE = 2;
+/** An activation's kind for `GemmPool.activate`: the `activate` kernel's kinds, and this one for GELU's tanh form (the `gelu` kernel). */
+export const ACTIVATE_GELU_TANH = 3;
 /** Chunks per thread: enough that a slower thread's shortfall is a small chunk, few enough that each keeps its tiles busy. */
 const CHUNKS_PER_THREAD = 4;
 /** Bytes of control block per helper. */
@@ -104,6 +106,13 @@ function takeChunks(k: WasmKernels, ctl: Int32Array, next: number, op: number, a
   if (op === OP_GEMM) {
     const [a, lda, bp, c, m, kk, n16, acc, chunk] = args as [number, number, number, number, number, number, number, number, number];
     for (let j0 = Atomics.add(ctl, next, 1) * chunk; j0 < n16; j0 = Atomics.add(ctl, next, 1) * chunk) k.gemm(a, lda, bp, c, m, kk, n16, acc, j0, Math.min(n16, j0 + chunk));
+  } else if (op === OP_ACTIVATE) {
+    const [at, n, kind, chunk] = args as [number, number, number, number];
+    for (let i0 = Atomics.add(ctl, next, 1) * chunk; i0 < n; i0 = Atomics.add(ctl, next, 1) * chunk) {
+      const p = at + i0 * 4, len = Math.min(chunk, n - i0);
+      if (kind === ACTIVATE_GELU_TANH) k.gelu(p, p, len, 1);
+      else k.activate(p, len, kind);
+    }
   } else {
     const [qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scaleBits, scratch, stride, chunk] = args as [number, number, number, number, number, number, number, number, number, number, number, number, number];
     bits[0] = scaleBits;
@@ -161,6 +170,21 @@ export class GemmPool {
     }
     float[0] = scale;
     this.run(threads, OP_ATTENTION, [qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, bits[0]!, scratch, stride, group]);
+  }
+
+  /**
+   * An activation in place over n floats at byte offset `at` (the `activate` kernel's kind, or
+   * ACTIVATE_GELU_TANH), in chunks of whole vectors over the threads: each float computed alone,
+   * so the same bits for any split. Under ~128 k floats (a few tenths of a millisecond) it stays here.
+   */
+  activate(at: number, n: number, kind: number): void {
+    const threads = this.helpers + 1;
+    if (n < this.minWork / 128) {
+      if (kind === ACTIVATE_GELU_TANH) this.kernels.gelu(at, at, n, 1);
+      else this.kernels.activate(at, n, kind);
+      return;
+    }
+    this.run(threads, OP_ACTIVATE, [at, n, kind, Math.ceil(n / (threads * CHUNKS_PER_THREAD * 4)) * 4]);
   }
 
   /** Post `op` to the ready helpers among the first threads − 1, take chunks here too, wait for them. */

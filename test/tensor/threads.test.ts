@@ -11,7 +11,7 @@ import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { createSharedMemory, createWasmKernels, F, GemmPool, jsKernels, MIN_PARALLEL_WORK, noGrad, Rng, setKernels, sharedMemorySupported, type Kernels, type SpawnHelper } from "../../src/tensor/index.js";
 import { Arena, instantiateKernels } from "../../src/tensor/wasm-module.js";
-import { HELPER_SLOT } from "../../src/tensor/threads.js";
+import { ACTIVATE_GELU_TANH, HELPER_SLOT } from "../../src/tensor/threads.js";
 import { relativeError } from "../helpers.js";
 
 // Workers run compiled JavaScript: `npm test` compiles to dist/ before running the tests.
@@ -129,6 +129,26 @@ describe.runIf(existsSync(entry))("helper threads", () => {
     const never = run(() => {}, false); // no helper ever serves
     const serving = run(spawnNodeHelper(entry), true);
     expect(Array.from(serving)).toEqual(Array.from(never));
+  }, 30_000);
+
+  it("activations split over threads in chunks of whole vectors: the same bits as one thread, every float written", () => {
+    const k = instantiateKernels(createSharedMemory());
+    const arena = new Arena(k.memory);
+    const pool = new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * 2) * 4, 2, spawnNodeHelper(entry), 0);
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    for (const t0 = Date.now(); pool.readyHelpers < 2 && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5);
+    const seeded = new Rng(13), n = 1001; // chunks that do not divide evenly, and a tail of one
+    const x = Float32Array.from({ length: n }, () => 4 * seeded.normal());
+    for (const kind of [0, 1, 2, ACTIVATE_GELU_TANH]) {
+      const at = arena.put(x);
+      if (kind === ACTIVATE_GELU_TANH) k.gelu(at * 4, at * 4, n, 1);
+      else k.activate(at * 4, n, kind);
+      const once = arena.heap.slice(at, at + n);
+      arena.heap.set(x, at);
+      pool.activate(at * 4, n, kind);
+      expect(Array.from(arena.heap.subarray(at, at + n)), `kind ${kind}`).toEqual(Array.from(once));
+      expect(Array.from(once)).not.toEqual(Array.from(x)); // the activation ran
+    }
   }, 30_000);
 
   it("attention's query heads split over threads, each thread on its own scratch: the same bits as one thread (as products and row by row, GQA)", () => {
