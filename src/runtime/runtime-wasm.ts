@@ -67,8 +67,8 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     },
     mul: (dst, src, n) => k.mul(dst * F, src * F, n),
     attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale) {
-      const mark = arena.top, stride = pad16(tq >= 2 ? scratchFloats(pos0 + tq, dh) : pos0 + tq + 3);
-      const scratch = arena.alloc(stride * threads); // each thread its own
+      const mark = arena.top, stride = pad16(scratchFloats(pos0 + tq, dh));
+      const scratch = arena.alloc(stride * threads); // each thread its own (a bump of the arena's top: nothing is touched)
       if (pool !== null) pool.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scratch * F, stride * F);
       else k.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scratch * F, 0, H);
       arena.top = mark;

@@ -151,15 +151,18 @@ for (const f of ["strict", "fma"] as const) {
         expect(Array.from(js.subarray(rd, dh))).toEqual(Array.from(x.subarray(rd, dh))); // dims past rd untouched
       }
     });
-    it("row adds with a source, a bias, or both", () => {
-      const dst = rand(3 * 20), src = rand(3 * 24), bias = rand(20);
-      for (const [useSrc, useBias] of [[true, true], [true, false], [false, true]] as const) {
-        const [js, wasm] = both([dst, src, bias], 3 * 20, (rt, [d, s, b], out) => {
-          rt.heap.copyWithin(out, d!, d! + 60);
-          rt.addRows(out, 20, useSrc ? s! : 0, 24, useBias ? b! : 0, 3, 20);
-        });
-        expect(relativeError(wasm, js)).toBeLessThan(1e-6);
-        expect(js[0]).toBeCloseTo(dst[0]! + (useSrc ? src[0]! : 0) + (useBias ? bias[0]! : 0), 5);
+    it("row adds with a source, a bias, or both; widths of whole vectors and with a tail", () => {
+      for (const width of [20, 19]) {
+        const dst = rand(3 * width), src = rand(3 * 24), bias = rand(width);
+        for (const [useSrc, useBias] of [[true, true], [true, false], [false, true]] as const) {
+          const [js, wasm] = both([dst, src, bias], 3 * width, (rt, [d, s, b], out) => {
+            rt.heap.copyWithin(out, d!, d! + 3 * width);
+            rt.addRows(out, width, useSrc ? s! : 0, 24, useBias ? b! : 0, 3, width);
+          });
+          expect(relativeError(wasm, js), `width ${width}`).toBeLessThan(1e-6);
+          const last = 3 * width - 1; // the last float of the last row: a tail for width 19
+          expect(js[last]).toBeCloseTo(dst[last]! + (useSrc ? src[2 * 24 + width - 1]! : 0) + (useBias ? bias[width - 1]! : 0), 5);
+        }
       }
     });
   });

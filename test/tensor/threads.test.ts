@@ -10,12 +10,22 @@ import { InferenceSession } from "../../src/model/inference.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { createSharedMemory, createWasmKernels, F, GemmPool, jsKernels, MIN_PARALLEL_WORK, noGrad, Rng, setKernels, sharedMemorySupported, type Kernels, type SpawnHelper } from "../../src/tensor/index.js";
-import { Arena, instantiateKernels } from "../../src/tensor/wasm-module.js";
+import { Arena, instantiateKernels, type WasmKernels } from "../../src/tensor/wasm-module.js";
 import { ACTIVATE_GELU_TANH, HELPER_SLOT } from "../../src/tensor/threads.js";
 import { relativeError } from "../helpers.js";
 
 // Workers run compiled JavaScript: `npm test` compiles to dist/ before running the tests.
 const entry = new URL("../../dist/src/cli/gemm-helper.js", import.meta.url);
+
+/** Kernels on a shared memory with a pool of `helpers` that splits every product (minWork 0), once `ready` of them serve (up to 10 s). */
+function readyPool(helpers: number, spawn: SpawnHelper = spawnNodeHelper(entry), ready = helpers): { k: WasmKernels; arena: Arena; pool: GemmPool } {
+  const k = instantiateKernels(createSharedMemory());
+  const arena = new Arena(k.memory);
+  const pool = new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * helpers) * 4, helpers, spawn, 0);
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  for (const t0 = Date.now(); pool.readyHelpers < ready && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5);
+  return { k, arena, pool };
+}
 
 describe.runIf(existsSync(entry))("helper threads", () => {
   const one = createWasmKernels();
@@ -93,16 +103,12 @@ describe.runIf(existsSync(entry))("helper threads", () => {
   it("hands over 100,000 tiny products without a lost wake-up (the caller and helper finish together)", () => {
     // Shares this small end at the same moment on both threads, which is when a wait on a
     // re-read flag used to sleep forever: the test then hangs until vitest's timeout.
-    const k = instantiateKernels(createSharedMemory());
-    const arena = new Arena(k.memory);
-    const pool = new GemmPool(k, arena.alloc(HELPER_SLOT / 4) * 4, 1, spawnNodeHelper(entry), 0);
+    const { k, arena, pool } = readyPool(1); // the helper serving before the first product
     const m = 2, kk = 4, n16 = 64;
     const a = arena.put(rand(m * kk)), bp = arena.alloc(kk * n16), c = arena.alloc(m * n16);
     k.packB(arena.put(rand(kk * n16)) * 4, bp * 4, kk, n16, n16, 0);
     k.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, 0, n16);
     const want = Array.from(arena.heap.subarray(c, c + m * n16));
-    const sleep = new Int32Array(new SharedArrayBuffer(4));
-    for (const t0 = Date.now(); pool.readyHelpers < 1 && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5); // the helper starting
     for (let i = 0; i < 100_000; i++) pool.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0);
     expect(Array.from(arena.heap.subarray(c, c + m * n16))).toEqual(want);
     expect(pool.readyHelpers).toBe(1); // the helper was serving throughout (before it starts, the caller takes every chunk)
@@ -111,14 +117,10 @@ describe.runIf(existsSync(entry))("helper threads", () => {
   it("columns are taken in chunks: a helper that never starts leaves every chunk to the caller, one that serves takes its part, the same bits", () => {
     const m = 67, kk = 300, n = 1000, n16 = 1008; // 31 units of 32 columns and a lone 16: chunks that do not divide evenly
     const run = (spawn: SpawnHelper, helpersStart: boolean): Float32Array => {
-      const k = instantiateKernels(createSharedMemory());
-      const arena = new Arena(k.memory);
-      const pool = new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * 2) * 4, 2, spawn, 0);
+      const { k, arena, pool } = readyPool(2, spawn, helpersStart ? 2 : 0);
       const seeded = new Rng(9), values = (len: number): Float32Array => Float32Array.from({ length: len }, () => seeded.normal());
       const a = arena.put(values(m * kk)), bp = arena.alloc(kk * n16), c = arena.alloc(m * n16);
       k.packB(arena.put(values(kk * n)) * 4, bp * 4, kk, n, n16, 0);
-      const sleep = new Int32Array(new SharedArrayBuffer(4));
-      for (const t0 = Date.now(); helpersStart && pool.readyHelpers < 2 && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5);
       k.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, 0, n16); // C filled once by one thread…
       const once = arena.heap.slice(c, c + m * n16);
       arena.heap.fill(Number.NaN, c, c + m * n16); // …then cleared: a chunk nobody computed stays NaN
@@ -132,11 +134,8 @@ describe.runIf(existsSync(entry))("helper threads", () => {
   }, 30_000);
 
   it("activations split over threads in chunks of whole vectors: the same bits as one thread, every float written", () => {
-    const k = instantiateKernels(createSharedMemory());
-    const arena = new Arena(k.memory);
-    const pool = new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * 2) * 4, 2, spawnNodeHelper(entry), 0);
-    const sleep = new Int32Array(new SharedArrayBuffer(4));
-    for (const t0 = Date.now(); pool.readyHelpers < 2 && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5);
+    const { k, arena, pool } = readyPool(2);
+    expect(pool.readyHelpers).toBe(2); // both serving: the floats really are split
     const seeded = new Rng(13), n = 1001; // chunks that do not divide evenly, and a tail of one
     const x = Float32Array.from({ length: n }, () => 4 * seeded.normal());
     for (const kind of [0, 1, 2, ACTIVATE_GELU_TANH]) {
@@ -152,12 +151,8 @@ describe.runIf(existsSync(entry))("helper threads", () => {
   }, 30_000);
 
   it("attention's query heads split over threads, each thread on its own scratch: the same bits as one thread (as products and row by row, GQA)", () => {
-    const k = instantiateKernels(createSharedMemory());
-    const arena = new Arena(k.memory);
-    const pool = new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * 2) * 4, 2, spawnNodeHelper(entry), 0);
-    const sleep = new Int32Array(new SharedArrayBuffer(4));
-    for (const t0 = Date.now(); pool.readyHelpers < 2 && Date.now() - t0 < 10_000;) Atomics.wait(sleep, 0, 0, 5);
-    expect(pool.readyHelpers).toBe(2);
+    const { k, arena, pool } = readyPool(2);
+    expect(pool.readyHelpers).toBe(2); // both serving: the heads really are split
     const seeded = new Rng(11);
     // [H, Hkv, dh, pos0, tq]: as products (dh a multiple of 16, several rows), GQA in groups of 3; a decode row; dh 20 row by row
     for (const [H, Hkv, dh, pos0, tq] of [[6, 2, 32, 5, 40], [7, 7, 16, 0, 33], [6, 3, 64, 40, 1], [4, 4, 20, 3, 9]] as const) {

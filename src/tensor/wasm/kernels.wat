@@ -12,7 +12,6 @@
 (module
   (memory (export "memory") 1) ;; @memory: the threaded build imports a shared memory here
 
-  ;; C[2, 16] (+)= A[2, kc] · panel[kc, 16]. $pa1 is the second row (= $pa0 for a lone row).
   ;; Splatted constants of the vector math, as immutable globals: V8 rebuilds a v128.const
   ;; from immediates at every use (several instructions), but reads a global with one load.
   (global $f32x4:-0.5 v128 (v128.const f32x4 -0.5 -0.5 -0.5 -0.5))
@@ -59,57 +58,13 @@
   (global $f32x4:5.54371716 v128 (v128.const f32x4 5.54371716 5.54371716 5.54371716 5.54371716))
   (global $f32x4:-5.54371716 v128 (v128.const f32x4 -5.54371716 -5.54371716 -5.54371716 -5.54371716))
 
+  ;; C[2, 16] (+)= A[2, kc] · panel[kc, 16] for `pairs` pairs of rows in turn (A's rows lda bytes
+  ;; apart, C's ldc): one call for a whole panel, no call or argument passing per pair of rows.
+  ;; lda = 0: one row alone (pairs = 1; only C's first row is written — accumulating, the row past
+  ;; it is read and dropped). In the k loop, A's second row is an add from the first and B's four
+  ;; vectors are loaded one at a time: fewer live registers than naming them all (V8 spills past
+  ;; sixteen; two steps of k a turn ran twice as slow).
   (func $tile2x16
-    (param $pa0 i32) (param $pa1 i32) (param $pb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $acc i32)
-    (local $pend i32) (local $d i32) (local $x0 v128) (local $x1 v128) (local $b v128)
-    (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
-    (if (local.get $acc)
-      (then
-        (local.set $c00 (v128.load offset=0 (local.get $pc)))
-        (local.set $c01 (v128.load offset=16 (local.get $pc)))
-        (local.set $c02 (v128.load offset=32 (local.get $pc)))
-        (local.set $c03 (v128.load offset=48 (local.get $pc)))
-        (local.set $c10 (v128.load offset=0 (i32.add (local.get $pc) (local.get $ldc))))
-        (local.set $c11 (v128.load offset=16 (i32.add (local.get $pc) (local.get $ldc))))
-        (local.set $c12 (v128.load offset=32 (i32.add (local.get $pc) (local.get $ldc))))
-        (local.set $c13 (v128.load offset=48 (i32.add (local.get $pc) (local.get $ldc))))))
-    (local.set $d (i32.sub (local.get $pa1) (local.get $pa0)))
-    (local.set $pend (i32.add (local.get $pb) (i32.shl (local.get $kc) (i32.const 6))))
-    (loop $p
-      ;; one induction pointer for A (the second row is an add away) and B's vectors loaded one
-      ;; at a time: fewer live registers and loop-carried moves than naming all four
-      (local.set $x0 (v128.load32_splat (local.get $pa0)))
-      (local.set $x1 (v128.load32_splat (i32.add (local.get $pa0) (local.get $d))))
-      (local.set $b (v128.load offset=0 (local.get $pb)))
-      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x0) (local.get $b))))
-      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x1) (local.get $b))))
-      (local.set $b (v128.load offset=16 (local.get $pb)))
-      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x0) (local.get $b))))
-      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x1) (local.get $b))))
-      (local.set $b (v128.load offset=32 (local.get $pb)))
-      (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $x0) (local.get $b))))
-      (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $x1) (local.get $b))))
-      (local.set $b (v128.load offset=48 (local.get $pb)))
-      (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $x0) (local.get $b))))
-      (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $x1) (local.get $b))))
-      (local.set $pa0 (i32.add (local.get $pa0) (i32.const 4)))
-      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
-      (br_if $p (i32.lt_u (local.get $pb) (local.get $pend))))
-    (v128.store offset=0 (local.get $pc) (local.get $c00))
-    (v128.store offset=16 (local.get $pc) (local.get $c01))
-    (v128.store offset=32 (local.get $pc) (local.get $c02))
-    (v128.store offset=48 (local.get $pc) (local.get $c03))
-    (if (local.get $d)
-      (then
-        (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-        (v128.store offset=0 (local.get $pc) (local.get $c10))
-        (v128.store offset=16 (local.get $pc) (local.get $c11))
-        (v128.store offset=32 (local.get $pc) (local.get $c12))
-        (v128.store offset=48 (local.get $pc) (local.get $c13)))))
-
-  ;; $tile2x16 for `pairs` pairs of rows in turn (A's rows lda bytes apart, C's ldc), one call for a
-  ;; whole panel: no call, no argument passing per pair of rows.
-  (func $tile2x16_rows
     (param $pa i32) (param $lda i32) (param $pb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $acc i32) (param $pairs i32)
     (local $pend i32) (local $p i32) (local $q i32) (local $x0 v128) (local $x1 v128) (local $b v128)
     (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
@@ -160,10 +115,12 @@
       (v128.store offset=16 (local.get $pc) (local.get $c01))
       (v128.store offset=32 (local.get $pc) (local.get $c02))
       (v128.store offset=48 (local.get $pc) (local.get $c03))
-      (v128.store offset=0 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c10))
-      (v128.store offset=16 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c11))
-      (v128.store offset=32 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c12))
-      (v128.store offset=48 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c13))
+      (if (local.get $lda)
+        (then
+          (v128.store offset=0 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c10))
+          (v128.store offset=16 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c11))
+          (v128.store offset=32 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c12))
+          (v128.store offset=48 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c13))))
       (local.set $pa (i32.add (local.get $pa) (i32.shl (local.get $lda) (i32.const 1))))
       (local.set $pc (i32.add (local.get $pc) (i32.shl (local.get $ldc) (i32.const 1))))
       (local.set $pairs (i32.sub (local.get $pairs) (i32.const 1)))
@@ -258,7 +215,7 @@
           (local.set $panel (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps))
                                                               (i32.shl (local.get $k0) (i32.const 6)))))
           (if (local.get $mEven)
-            (then (call $tile2x16_rows (i32.add (local.get $a) (i32.shl (local.get $k0) (i32.const 2))) (local.get $lda) (local.get $panel)
+            (then (call $tile2x16 (i32.add (local.get $a) (i32.shl (local.get $k0) (i32.const 2))) (local.get $lda) (local.get $panel)
                     (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldc) (local.get $kc) (local.get $accNow)
                     (i32.shr_u (local.get $mEven) (i32.const 1)))))
           (local.set $j (i32.add (local.get $j) (i32.const 16)))
@@ -279,9 +236,9 @@
               (br $rloop)))
           (if (i32.lt_u (local.get $j) (local.get $j1))
             (then
-              (call $tile2x16 (local.get $pa) (local.get $pa)
+              (call $tile2x16 (local.get $pa) (i32.const 0)
                 (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
-                (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldc) (local.get $kc) (local.get $accNow))))))
+                (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldc) (local.get $kc) (local.get $accNow) (i32.const 1))))))
       (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
       (br_if $kblock (i32.lt_u (local.get $k0) (local.get $k)))))
 
@@ -902,39 +859,11 @@
       (local.set $g (i32.add (local.get $g) (i32.const 16)))
       (br $gl))))
 
-  ;; p[0:n] = softmax(scale·p[0:n]) in place, unscaled scores in; p[n] … up to a whole vector get
-  ;; −∞ first, so they come out 0. scale > 0: e^(scale·(x − max)).
-  (func $softmax_scaled (param $p i32) (param $n i32) (param $scale f32)
-    (local $j i32) (local $n4 i32) (local $q i32) (local $end i32) (local $mx v128) (local $m4 v128) (local $s4 v128) (local $acc v128) (local $e v128)
-    (local.set $n4 (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)))
-    (local.set $j (local.get $n))
-    (block $pdone (loop $pad
-      (br_if $pdone (i32.ge_u (local.get $j) (local.get $n4)))
-      (f32.store (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))) (f32.const -inf))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br $pad)))
-    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n4) (i32.const 2))))
-    (local.set $mx (global.get $f32x4:-inf))
-    (local.set $q (local.get $p))
-    (loop $ml
-      (local.set $mx (f32x4.max (local.get $mx) (v128.load (local.get $q))))
-      (local.set $q (i32.add (local.get $q) (i32.const 16)))
-      (br_if $ml (i32.lt_u (local.get $q) (local.get $end))))
-    (local.set $m4 (f32x4.splat (call $hmax (local.get $mx))))
-    (local.set $s4 (f32x4.splat (local.get $scale)))
-    (local.set $q (local.get $p))
-    (loop $xl
-      (local.set $e (call $exp4 (f32x4.mul (f32x4.sub (v128.load (local.get $q)) (local.get $m4)) (local.get $s4))))
-      (v128.store (local.get $q) (local.get $e))
-      (local.set $acc (f32x4.add (local.get $acc) (local.get $e)))
-      (local.set $q (i32.add (local.get $q) (i32.const 16)))
-      (br_if $xl (i32.lt_u (local.get $q) (local.get $end))))
-    (call $row_scale (local.get $p) (local.get $n4) (f32.div (f32.const 1) (call $hsum (local.get $acc)))))
-
-  ;; $softmax_scaled on two rows at once, the first of n keys, the second of n + 1 (a pair of query
-  ;; rows): both padded with −∞ to the second's whole vectors, then each pass — maxima, exps and
-  ;; sums, scaling — runs over both rows together, two independent chains side by side. Each row
-  ;; gets the bits $softmax_scaled gives it.
+  ;; Softmax in place of two rows of unscaled scores — a pair of query rows, the first seeing n keys,
+  ;; the second n + 1: row ← e^(scale·(x − max))/Σ, scale > 0. Both rows are padded with −∞ to the
+  ;; second's whole vectors (those places come out 0), then each pass — maxima, exps and sums,
+  ;; scaling — runs over both rows together, two independent chains side by side. A lone last row
+  ;; goes through here too, with whatever the second row's scratch holds (its result unread).
   (func $softmax_pair (param $p0 i32) (param $p1 i32) (param $n i32) (param $scale f32)
     (local $j i32) (local $n4 i32) (local $o i32) (local $end i32) (local $mx0 v128) (local $mx1 v128) (local $m0 v128) (local $m1 v128)
     (local $s4 v128) (local $acc0 v128) (local $acc1 v128) (local $e0 v128) (local $e1 v128) (local $r0 v128) (local $r1 v128)
@@ -988,7 +917,7 @@
     (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scratch i32) (param $h0 i32) (param $h1 i32)
     (local $n i32) (local $n16 i32) (local $kp i32) (local $vp i32) (local $s0 i32) (local $s1 i32) (local $sld i32) (local $D i32)
     (local $h i32) (local $g i32) (local $prev i32) (local $i i32) (local $p i32) (local $two i32) (local $seen i32)
-    (local $q0 i32) (local $q1 i32) (local $jp i32) (local $col i32) (local $pw i32)
+    (local $q0 i32) (local $jp i32) (local $col i32) (local $pw i32)
     (local.set $n (i32.add (local.get $pos0) (local.get $tq)))
     (local.set $n16 (i32.and (i32.add (local.get $n) (i32.const 15)) (i32.const -16)))
     (local.set $pw (i32.shl (local.get $dh) (i32.const 6)))
@@ -1017,23 +946,20 @@
         (local.set $p (i32.add (local.get $pos0) (local.get $i)))
         (local.set $seen (i32.add (i32.add (local.get $p) (i32.const 1)) (local.get $two))) ;; keys the pair sees
         (local.set $q0 (i32.add (i32.add (local.get $qkv) (i32.mul (local.get $p) (local.get $ld))) (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2))))
-        (local.set $q1 (select (i32.add (local.get $q0) (local.get $ld)) (local.get $q0) (local.get $two)))
         (local.set $jp (i32.const 0))
         (loop $sl
-          (call $tile2x16 (local.get $q0) (local.get $q1) (i32.add (local.get $kp) (i32.mul (local.get $jp) (local.get $pw)))
-            (i32.add (local.get $s0) (i32.shl (local.get $jp) (i32.const 6))) (local.get $sld) (local.get $dh) (i32.const 0))
+          (call $tile2x16 (local.get $q0) (select (local.get $ld) (i32.const 0) (local.get $two)) (i32.add (local.get $kp) (i32.mul (local.get $jp) (local.get $pw)))
+            (i32.add (local.get $s0) (i32.shl (local.get $jp) (i32.const 6))) (local.get $sld) (local.get $dh) (i32.const 0) (i32.const 1))
           (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
           (br_if $sl (i32.lt_u (i32.shl (local.get $jp) (i32.const 4)) (local.get $seen))))
         ;; the first row's weight on the second's own key comes out 0: it is −∞ padding there
-        (if (local.get $two)
-          (then (call $softmax_pair (local.get $s0) (local.get $s1) (i32.add (local.get $p) (i32.const 1)) (local.get $scale)))
-          (else (call $softmax_scaled (local.get $s0) (i32.add (local.get $p) (i32.const 1)) (local.get $scale))))
+        (call $softmax_pair (local.get $s0) (local.get $s1) (i32.add (local.get $p) (i32.const 1)) (local.get $scale))
         (local.set $col (i32.const 0))
         (loop $zl
-          (call $tile2x16 (local.get $s0) (select (local.get $s1) (local.get $s0) (local.get $two))
+          (call $tile2x16 (local.get $s0) (select (local.get $sld) (i32.const 0) (local.get $two))
             (i32.add (local.get $vp) (i32.mul (i32.shr_u (local.get $col) (i32.const 4)) (i32.shl (local.get $n) (i32.const 6))))
             (i32.add (i32.add (local.get $z) (i32.mul (local.get $i) (local.get $ldz))) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $col)) (i32.const 2)))
-            (local.get $ldz) (local.get $seen) (i32.const 0))
+            (local.get $ldz) (local.get $seen) (i32.const 0) (i32.const 1))
           (local.set $col (i32.add (local.get $col) (i32.const 16)))
           (br_if $zl (i32.lt_u (local.get $col) (local.get $dh))))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
