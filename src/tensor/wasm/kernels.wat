@@ -7,8 +7,10 @@
 ;; bp + (j/16)·k·64, row p of a panel 64 bytes long). A 2×16 output tile lives in 8
 ;; accumulators; A's two rows are broadcast with load32_splat, four vectors of B are loaded
 ;; per step; the k loop is not unrolled (V8 would hoist and spill); k is blocked at 256 so a
-;; panel's block stays in L1 while the rows of A stream past it. Blocking does not change
-;; the order of any sum: every output is C₀ + Σₚ a·b in increasing p.
+;; panel's block stays in L1 while the rows of A stream past it, and m at 128 so those rows'
+;; block (128 KiB) stays in L2 across the panels (768³: 1.04–1.06× on one thread, 1024³:
+;; 1.13×). Blocking does not change the order of any sum: every output is C₀ + Σₚ a·b in
+;; increasing p.
 (module
   (memory (export "memory") 1) ;; @memory: the threaded build imports a shared memory here
 
@@ -197,7 +199,7 @@
   (func (export "gemm")
     (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $m i32) (param $k i32) (param $n16 i32) (param $acc i32) (param $j0 i32) (param $j1 i32)
     (local $ldc i32) (local $ps i32) (local $k0 i32) (local $kc i32) (local $accNow i32)
-    (local $j i32) (local $i i32) (local $mEven i32) (local $panel i32) (local $pa i32) (local $pc i32)
+    (local $j i32) (local $i i32) (local $mEven i32) (local $panel i32) (local $pa i32) (local $pc i32) (local $mc i32)
     (local.set $ldc (i32.shl (local.get $n16) (i32.const 2)))
     (local.set $ps (i32.shl (local.get $k) (i32.const 6)))
     (local.set $mEven (i32.and (local.get $m) (i32.const -2)))
@@ -207,19 +209,27 @@
                              (i32.and (i32.gt_u (local.get $m) (i32.const 1))
                                       (i32.gt_u (i32.sub (local.get $k) (local.get $k0)) (i32.const 256)))))
       (local.set $accNow (i32.or (local.get $acc) (i32.ne (local.get $k0) (i32.const 0))))
-      ;; pairs of rows, panel by panel
-      (local.set $j (local.get $j0))
-      (block $jdone
-        (loop $jloop
-          (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
-          (local.set $panel (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps))
-                                                              (i32.shl (local.get $k0) (i32.const 6)))))
-          (if (local.get $mEven)
-            (then (call $tile2x16 (i32.add (local.get $a) (i32.shl (local.get $k0) (i32.const 2))) (local.get $lda) (local.get $panel)
-                    (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldc) (local.get $kc) (local.get $accNow)
-                    (i32.shr_u (local.get $mEven) (i32.const 1)))))
-          (local.set $j (i32.add (local.get $j) (i32.const 16)))
-          (br $jloop)))
+      ;; pairs of rows, up to MC rows at a time (their block of A stays in L2), panel by panel
+      (local.set $i (i32.const 0))
+      (block $mdone
+        (loop $mloop
+          (br_if $mdone (i32.ge_u (local.get $i) (local.get $mEven)))
+          (local.set $mc (select (i32.const 128) (i32.sub (local.get $mEven) (local.get $i))
+                                 (i32.gt_u (i32.sub (local.get $mEven) (local.get $i)) (i32.const 128))))
+          (local.set $j (local.get $j0))
+          (block $jdone
+            (loop $jloop
+              (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
+              (local.set $panel (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps))
+                                                                  (i32.shl (local.get $k0) (i32.const 6)))))
+              (call $tile2x16 (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))) (i32.shl (local.get $k0) (i32.const 2)))
+                (local.get $lda) (local.get $panel)
+                (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
+                (local.get $ldc) (local.get $kc) (local.get $accNow) (i32.shr_u (local.get $mc) (i32.const 1)))
+              (local.set $j (i32.add (local.get $j) (i32.const 16)))
+              (br $jloop)))
+          (local.set $i (i32.add (local.get $i) (local.get $mc)))
+          (br $mloop)))
       ;; the last row when m is odd: 32 columns at a time, then a lone 16
       (if (i32.and (local.get $m) (i32.const 1))
         (then
