@@ -62,7 +62,7 @@ function inCacheGemm(flavour: "fma" | "strict"): number {
   const heap = new Float32Array(w.memory.buffer), rng = new Rng(5);
   for (let i = 0; i < m * k + k * n; i++) heap[A + i] = rng.normal();
   w.packB(B * 4, P * 4, k, n, n, 0);
-  const run = (): void => w.gemm(A * 4, k * 4, P * 4, C * 4, m, k, n, 0, 0, n);
+  const run = (): void => w.gemm(A * 4, k * 4, P * 4, C * 4, m, k, n, 0, 0, n, 0);
   return (2 * m * k * n) / (measure(run).ms * 1e6);
 }
 

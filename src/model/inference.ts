@@ -13,7 +13,7 @@ import type { MiniGPT } from "./minigpt.js";
 import { ropeTables, sinusoidalTable } from "./positional.js";
 import { checkTokenIds, InputError, toTokenBatch } from "./tokens.js";
 
-/** Float offsets of one block's weights; 0 for an absent bias (or norm bias, or MLP). */
+/** Float offsets of one block's weights; 0 for an absent bias (or norm bias, or MLP). Biases are padded with zeros to whole 16-column panels (the products add them). */
 interface Layer {
   qkv: Packed; o: Packed; in: Packed | null; gate: Packed | null; out: Packed | null;
   bqkv: number; bO: number; bIn: number; bGate: number; bOut: number;
@@ -53,6 +53,12 @@ export class InferenceSession {
     const sd = model.stateDict();
     const get = (name: string): Float32Array => Float32Array.from(sd.get(name)!.data);
     const put = (name: string): number => (sd.has(name) ? rt.put(get(name)) : 0);
+    const padded = (b: Float32Array): number => {
+      const p = new Float32Array(pad16(b.length));
+      p.set(b);
+      return rt.put(p);
+    };
+    const putBias = (name: string): number => (sd.has(name) ? padded(get(name)) : 0);
     const packIf = (name: string, k: number, n: number): Packed | null => (sd.has(name) ? rt.pack(get(name), k, n, false) : null);
 
     const width = D + 2 * Dkv;
@@ -69,12 +75,12 @@ export class InferenceSession {
       if (sd.has(`${p}attn.b_Q`)) {
         const b = new Float32Array(width);
         ["b_Q", "b_K", "b_V"].forEach((name, which) => b.set(get(`${p}attn.${name}`), at0[which]!));
-        bqkv = rt.put(b);
+        bqkv = padded(b);
       }
       this.layers.push({
         qkv: rt.pack(qkv, d, width, false), o: rt.pack(get(`${p}attn.W_O`), D, d, false),
         in: packIf(`${p}mlp.W_in`, d, F), gate: packIf(`${p}mlp.W_gate`, d, F), out: packIf(`${p}mlp.W_out`, F, d),
-        bqkv, bO: put(`${p}attn.b_O`), bIn: put(`${p}mlp.b_in`), bGate: put(`${p}mlp.b_gate`), bOut: put(`${p}mlp.b_out`),
+        bqkv, bO: putBias(`${p}attn.b_O`), bIn: putBias(`${p}mlp.b_in`), bGate: putBias(`${p}mlp.b_gate`), bOut: putBias(`${p}mlp.b_out`),
         ln1w: put(`${p}ln1.w`), ln1b: put(`${p}ln1.b`), ln2w: put(`${p}ln2.w`), ln2b: put(`${p}ln2.b`),
         cache: rt.alloc(T * pad16(width)),
       });
@@ -145,42 +151,38 @@ export class InferenceSession {
       else heap.set(this.WE.subarray(ids[t]! * d, ids[t]! * d + d), h + t * d);
       if (this.pos !== null) for (let i = 0; i < d; i++) heap[h + t * d + i] = heap[h + t * d + i]! + this.pos[(T0 + t) * d + i]!;
     }
-    // The output products add straight into the residual stream where its rows are as wide as the
-    // products' (d a multiple of 16), and the block does not read the stream again before the add
-    // (a parallel block normalises it for its MLP after attention): the biases then go alone.
+    // The output products add straight into the residual stream, their biases with them, where its
+    // rows are as wide as the products' (d a multiple of 16) and the block does not read the stream
+    // again before the add (a parallel block normalises it for its MLP after attention). Every
+    // other bias is added by its product too: no pass of its own.
     const intoStream = d === dP && spec.block.residual !== "parallel";
     for (const L of this.layers) {
       // attn(x) → attn (or into h): q, k, v of the new positions go into this layer's cache rows T0 … T0+T−1.
       const attention = (x: number): void => {
         const qkv = L.cache + T0 * q3;
-        rt.gemm(x, d, L.qkv, qkv, T);
-        if (L.bqkv !== 0) rt.addRows(qkv, q3, 0, 0, L.bqkv, T, D + 2 * A.n_kv_heads * dh);
+        rt.gemm(x, d, L.qkv, qkv, T, false, L.bqkv);
         if (this.rope !== null) rt.rope(qkv, q3, T, H + A.n_kv_heads, dh, A.rotary_dim, this.rope.cos, this.rope.sin, T0);
         rt.attention(L.cache, q3, z, D, T, T0, H, A.n_kv_heads, dh, 1 / Math.sqrt(dh));
-        if (intoStream) rt.gemm(z, D, L.o, h, T, true);
+        if (intoStream) rt.gemm(z, D, L.o, h, T, true, L.bO);
         else rt.gemm(z, D, L.o, attn, T);
       };
       // mlp(x) → mlpOut (or into h)
       const mlpForward = (x: number): void => {
-        rt.gemm(x, d, L.in!, mlp, T);
-        if (L.bIn !== 0) rt.addRows(mlp, fP, 0, 0, L.bIn, T, F);
+        rt.gemm(x, d, L.in!, mlp, T, false, L.bIn);
         if (L.gate !== null) {
-          rt.gemm(x, d, L.gate, gate, T);
-          if (L.bGate !== 0) rt.addRows(gate, fP, 0, 0, L.bGate, T, F);
+          rt.gemm(x, d, L.gate, gate, T, false, L.bGate);
           activate(gate);
           rt.mul(mlp, gate, T * fP);
         } else activate(mlp);
-        if (intoStream) rt.gemm(mlp, fP, L.out!, h, T, true);
+        if (intoStream) rt.gemm(mlp, fP, L.out!, h, T, true, L.bOut);
         else rt.gemm(mlp, fP, L.out!, mlpOut, T);
       };
-      // h += attn + b_O, h += mlp + b_out (the products already in h when intoStream)
+      // h += attn + b_O, h += mlp + b_out (products and biases already in h when intoStream)
       const addAttn = (): void => {
         if (!intoStream) rt.addRows(h, d, attn, dP, L.bO, T, d);
-        else if (L.bO !== 0) rt.addRows(h, d, 0, 0, L.bO, T, d);
       };
       const addMlp = (): void => {
         if (!intoStream) rt.addRows(h, d, mlpOut, dP, L.bOut, T, d);
-        else if (L.bOut !== 0) rt.addRows(h, d, 0, 0, L.bOut, T, d);
       };
 
       switch (spec.block.residual) {

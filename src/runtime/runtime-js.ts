@@ -22,11 +22,11 @@ export function jsOps(memory: () => Float32Array): Ops {
     fn(...args);
   };
   return {
-    gemm: fresh((a: number, lda: number, b: Packed, c: number, m: number, accumulate = false) => {
+    gemm: fresh((a: number, lda: number, b: Packed, c: number, m: number, accumulate = false, bias = 0) => {
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < b.n16; j++) {
           const panel = b.at + (j >> 4) * b.k * 16 + (j & 15);
-          let s = accumulate ? heap[c + i * b.n16 + j]! : 0;
+          let s = (accumulate ? heap[c + i * b.n16 + j]! : 0) + (bias === 0 ? 0 : heap[bias + j]!);
           for (let p = 0; p < b.k; p++) s += heap[a + i * lda + p]! * heap[panel + p * 16]!;
           heap[c + i * b.n16 + j] = s;
         }

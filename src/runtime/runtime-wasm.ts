@@ -53,10 +53,10 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
       arena.top = mark;
       return { at, k: kk, n, n16 };
     },
-    gemm(a, lda, b, c, m, accumulate = false) {
+    gemm(a, lda, b, c, m, accumulate = false, bias = 0) {
       const acc = accumulate ? 1 : 0;
-      if (pool !== null) pool.gemm(a * F, lda * F, b.at * F, c * F, m, b.k, b.n16, acc);
-      else k.gemm(a * F, lda * F, b.at * F, c * F, m, b.k, b.n16, acc, 0, b.n16);
+      if (pool !== null) pool.gemm(a * F, lda * F, b.at * F, c * F, m, b.k, b.n16, acc, bias * F);
+      else k.gemm(a * F, lda * F, b.at * F, c * F, m, b.k, b.n16, acc, 0, b.n16, bias * F);
     },
     layerNorm: (src, dst, w, b, rows, width, eps) => k.layerNormInference(src * F, w * F, b * F, dst * F, rows, width, eps),
     rmsNorm: (src, dst, w, rows, width, eps) => k.rmsNorm(src * F, w * F, dst * F, rows, width, eps),

@@ -27,8 +27,12 @@ export interface Runtime {
   /** B [k, n] (or its transpose [n, k]) packed into 16-column panels, zero past column n. */
   pack(data: Float32Array, k: number, n: number, transposed: boolean): Packed;
 
-  /** C[m, 0:n16] (+)= A[m, k] (rows lda floats apart) · B (C rows n16 floats apart), added into C when accumulating. */
-  gemm(a: number, lda: number, b: Packed, c: number, m: number, accumulate?: boolean): void;
+  /**
+   * C[m, 0:n16] (+)= A[m, k] (rows lda floats apart) · B (C rows n16 floats apart), added into C
+   * when accumulating; with a bias (the float offset of n16 floats, 0 for none) each output is
+   * (C or 0) + bias, then + the products' sum — a layer's bias without a pass of its own.
+   */
+  gemm(a: number, lda: number, b: Packed, c: number, m: number, accumulate?: boolean, bias?: number): void;
   /** Per row of `width` (rows dense): (x − μ)/√(σ² + eps)·w + b; dst may be src. */
   layerNorm(src: number, dst: number, w: number, b: number, rows: number, width: number, eps: number): void;
   /** Per row: x/√(mean(x²) + eps)·w; dst may be src. */

@@ -85,7 +85,7 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
       }
       const cAt = arena.alloc(m * n16);
       if (pool !== null) pool.gemm(aAt * 4, k * 4, bp * 4, cAt * 4, m, k, n16, 0);
-      else w.gemm(aAt * 4, k * 4, bp * 4, cAt * 4, m, k, n16, 0, 0, n16);
+      else w.gemm(aAt * 4, k * 4, bp * 4, cAt * 4, m, k, n16, 0, 0, n16, 0);
       if (accumulate) {
         // C += the product, added in WebAssembly (float32 adds: the same bits as adding in JS)
         const cIn = arena.put(c.subarray(cOff, cOff + m * n));
@@ -133,9 +133,9 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
       for (let i = 0; i < count; i++) {
         const pa = As.get(aOffs[i]!)!, pb = Bs.get(bOffs[i]!)!, pc = Cs.get(cOffs[i]!)!;
         if (accumulate) {
-          w.gemm(pa * 4, k * 4, pb * 4, product * 4, m, k, n16, 0, 0, n16);
+          w.gemm(pa * 4, k * 4, pb * 4, product * 4, m, k, n16, 0, 0, n16, 0);
           w.addRows(pc * 4, n * 4, product * 4, n16 * 4, 0, m, n);
-        } else w.gemm(pa * 4, k * 4, pb * 4, pc * 4, m, k, n16, 0, 0, n16);
+        } else w.gemm(pa * 4, k * 4, pb * 4, pc * 4, m, k, n16, 0, 0, n16, 0);
       }
       const heap = arena.heap;
       for (const [off, pc] of Cs) {

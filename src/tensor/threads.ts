@@ -104,8 +104,8 @@ const bits = new Int32Array(1), float = new Float32Array(bits.buffer); // a floa
  */
 function takeChunks(k: WasmKernels, ctl: Int32Array, next: number, op: number, args: readonly number[], thread: number): void {
   if (op === OP_GEMM) {
-    const [a, lda, bp, c, m, kk, n16, acc, chunk] = args as [number, number, number, number, number, number, number, number, number];
-    for (let j0 = Atomics.add(ctl, next, 1) * chunk; j0 < n16; j0 = Atomics.add(ctl, next, 1) * chunk) k.gemm(a, lda, bp, c, m, kk, n16, acc, j0, Math.min(n16, j0 + chunk));
+    const [a, lda, bp, c, m, kk, n16, acc, bias, chunk] = args as [number, number, number, number, number, number, number, number, number, number];
+    for (let j0 = Atomics.add(ctl, next, 1) * chunk; j0 < n16; j0 = Atomics.add(ctl, next, 1) * chunk) k.gemm(a, lda, bp, c, m, kk, n16, acc, j0, Math.min(n16, j0 + chunk), bias);
   } else if (op === OP_ACTIVATE) {
     const [at, n, kind, chunk] = args as [number, number, number, number];
     for (let i0 = Atomics.add(ctl, next, 1) * chunk; i0 < n; i0 = Atomics.add(ctl, next, 1) * chunk) {
@@ -147,13 +147,13 @@ export class GemmPool {
     return n;
   }
 
-  gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number): void {
+  gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number, bias = 0): void {
     const units = Math.floor(n16 / 32), threads = Math.min(this.helpers + 1, units);
     if (threads < 2 || m * k * n16 < this.minWork) {
-      this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, 0, n16);
+      this.kernels.gemm(a, lda, bp, c, m, k, n16, acc, 0, n16, bias);
       return;
     }
-    this.run(threads, OP_GEMM, [a, lda, bp, c, m, k, n16, acc, Math.ceil(units / (threads * CHUNKS_PER_THREAD)) * 32]);
+    this.run(threads, OP_GEMM, [a, lda, bp, c, m, k, n16, acc, bias, Math.ceil(units / (threads * CHUNKS_PER_THREAD)) * 32]);
   }
 
   /**

@@ -16,8 +16,8 @@ export type KernelFlavour = "strict" | "fma";
 export interface WasmKernels {
   readonly memory: WebAssembly.Memory;
   readonly flavour: KernelFlavour;
-  /** C[m, j0:j1] (+= when acc) A[m, k] (rows lda bytes apart) · packed B; C rows are n16 floats. */
-  gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number, j0: number, j1: number): void;
+  /** C[m, j0:j1] (+= when acc) A[m, k] (rows lda bytes apart) · packed B, + bias[j0:j1] (n16 floats; 0: none) first; C rows are n16 floats. */
+  gemm(a: number, lda: number, bp: number, c: number, m: number, k: number, n16: number, acc: number, j0: number, j1: number, bias: number): void;
   /** Pack B [k, n] (or [n, k] when trans = 1) into 16-column panels, zero-padded to n16. */
   packB(src: number, dst: number, k: number, n: number, n16: number, trans: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;

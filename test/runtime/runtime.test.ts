@@ -54,6 +54,19 @@ for (const f of ["strict", "fma"] as const) {
         const [plain] = both([A], m * n16, (rt, [a], c) => rt.gemm(a!, k, rt.pack(B, k, n, false), c, m));
         expect(relativeError(wasm, js), `${m}×${k}·${k}×${n} accumulating`).toBeLessThan(1e-5);
         expect(relativeError(js, plain.map((x, i) => x + C0[i]!)), `${m}×${k}·${k}×${n}: C + A·B`).toBeLessThan(1e-5);
+        // with a bias (n16 floats, zero past n), overwriting and accumulating: added once, whatever
+        // the path (row pairs, a lone last row, k past one block of 256)
+        const bias = new Float32Array(n16);
+        bias.set(rand(n));
+        for (const accumulate of [false, true]) {
+          const [jb, wb] = both([A, C0, bias], m * n16, (rt, [a, c0, b], c) => {
+            if (accumulate) rt.heap.copyWithin(c, c0!, c0! + m * n16);
+            rt.gemm(a!, k, rt.pack(B, k, n, false), c, m, accumulate, b!);
+          });
+          expect(relativeError(wb, jb), `${m}×${k}·${k}×${n} + bias, accumulating ${accumulate}`).toBeLessThan(1e-5);
+          const want = plain.map((x, i) => x + bias[i % n16]! + (accumulate ? C0[i]! : 0));
+          expect(relativeError(jb, want), `${m}×${k}·${k}×${n}: ${accumulate ? "C + " : ""}A·B + bias`).toBeLessThan(1e-5);
+        }
       }
     });
     it("LayerNorm and RMSNorm, odd widths (16 at a time, 4 at a time, one at a time), in place too", () => {

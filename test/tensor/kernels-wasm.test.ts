@@ -45,7 +45,7 @@ describe("the two flavours", () => {
     const a = arena.put([1 + 2 ** -12, 1 + 2 ** -12]), b = arena.put([1 + 2 ** -12, ...new Array<number>(15).fill(0)]);
     const bp = arena.alloc(16), c = arena.put(new Array<number>(32).fill(-(1 + 2 ** -11)));
     k.packB(b * 4, bp * 4, 1, 16, 16, 0);
-    k.gemm(a * 4, 4, bp * 4, c * 4, 2, 1, 16, 1, 0, 16); // the 2×16 tile, accumulating
+    k.gemm(a * 4, 4, bp * 4, c * 4, 2, 1, 16, 1, 0, 16, 0); // the 2×16 tile, accumulating
     return [arena.heap[c]!, arena.heap[c + 16]!];
   }
   it("strict rounds the product before the sum; fma rounds once (this machine has FMA)", () => {

@@ -107,24 +107,24 @@ describe.runIf(existsSync(entry))("helper threads", () => {
     const m = 2, kk = 4, n16 = 64;
     const a = arena.put(rand(m * kk)), bp = arena.alloc(kk * n16), c = arena.alloc(m * n16);
     k.packB(arena.put(rand(kk * n16)) * 4, bp * 4, kk, n16, n16, 0);
-    k.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, 0, n16);
+    k.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, 0, n16, 0);
     const want = Array.from(arena.heap.subarray(c, c + m * n16));
     for (let i = 0; i < 100_000; i++) pool.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0);
     expect(Array.from(arena.heap.subarray(c, c + m * n16))).toEqual(want);
     expect(pool.readyHelpers).toBe(1); // the helper was serving throughout (before it starts, the caller takes every chunk)
   }, 30_000);
 
-  it("columns are taken in chunks: a helper that never starts leaves every chunk to the caller, one that serves takes its part, the same bits", () => {
+  it("columns are taken in chunks: a helper that never starts leaves every chunk to the caller, one that serves takes its part, the same bits (a bias too)", () => {
     const m = 67, kk = 300, n = 1000, n16 = 1008; // 31 units of 32 columns and a lone 16: chunks that do not divide evenly
     const run = (spawn: SpawnHelper, helpersStart: boolean): Float32Array => {
       const { k, arena, pool } = readyPool(2, spawn, helpersStart ? 2 : 0);
       const seeded = new Rng(9), values = (len: number): Float32Array => Float32Array.from({ length: len }, () => seeded.normal());
-      const a = arena.put(values(m * kk)), bp = arena.alloc(kk * n16), c = arena.alloc(m * n16);
+      const a = arena.put(values(m * kk)), bp = arena.alloc(kk * n16), c = arena.alloc(m * n16), bias = arena.put(values(n16));
       k.packB(arena.put(values(kk * n)) * 4, bp * 4, kk, n, n16, 0);
-      k.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, 0, n16); // C filled once by one thread…
+      k.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, 0, n16, bias * 4); // C filled once by one thread…
       const once = arena.heap.slice(c, c + m * n16);
       arena.heap.fill(Number.NaN, c, c + m * n16); // …then cleared: a chunk nobody computed stays NaN
-      pool.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0);
+      pool.gemm(a * 4, kk * 4, bp * 4, c * 4, m, kk, n16, 0, bias * 4);
       expect(Array.from(arena.heap.subarray(c, c + m * n16))).toEqual(Array.from(once));
       return once;
     };

@@ -62,12 +62,13 @@
 
   ;; C[2, 16] (+)= A[2, kc] · panel[kc, 16] for `pairs` pairs of rows in turn (A's rows lda bytes
   ;; apart, C's ldc): one call for a whole panel, no call or argument passing per pair of rows.
+  ;; bias ≠ 0: 16 floats there added to each row's start (C's or 0) before the products' sum.
   ;; lda = 0: one row alone (pairs = 1; only C's first row is written — accumulating, the row past
   ;; it is read and dropped). In the k loop, A's second row is an add from the first and B's four
   ;; vectors are loaded one at a time: fewer live registers than naming them all (V8 spills past
   ;; sixteen; two steps of k a turn ran twice as slow).
   (func $tile2x16
-    (param $pa i32) (param $lda i32) (param $pb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $acc i32) (param $pairs i32)
+    (param $pa i32) (param $lda i32) (param $pb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $acc i32) (param $pairs i32) (param $bias i32)
     (local $pend i32) (local $p i32) (local $q i32) (local $x0 v128) (local $x1 v128) (local $b v128)
     (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
     (local.set $pend (i32.add (local.get $pb) (i32.shl (local.get $kc) (i32.const 6))))
@@ -93,6 +94,20 @@
           (local.set $c12 (v128.const f32x4 0 0 0 0))
           (local.set $c13 (v128.const f32x4 0 0 0 0))
         ))
+      (if (local.get $bias)
+        (then
+          (local.set $b (v128.load offset=0 (local.get $bias)))
+          (local.set $c00 (f32x4.add (local.get $c00) (local.get $b)))
+          (local.set $c10 (f32x4.add (local.get $c10) (local.get $b)))
+          (local.set $b (v128.load offset=16 (local.get $bias)))
+          (local.set $c01 (f32x4.add (local.get $c01) (local.get $b)))
+          (local.set $c11 (f32x4.add (local.get $c11) (local.get $b)))
+          (local.set $b (v128.load offset=32 (local.get $bias)))
+          (local.set $c02 (f32x4.add (local.get $c02) (local.get $b)))
+          (local.set $c12 (f32x4.add (local.get $c12) (local.get $b)))
+          (local.set $b (v128.load offset=48 (local.get $bias)))
+          (local.set $c03 (f32x4.add (local.get $c03) (local.get $b)))
+          (local.set $c13 (f32x4.add (local.get $c13) (local.get $b)))))
       (local.set $p (local.get $pa))
       (local.set $q (local.get $pb))
       (loop $k
@@ -129,9 +144,10 @@
       (br_if $pair (local.get $pairs))))
 
   ;; C[1, 32] (+)= A[1, kc] · two panels (at $pb and $pb + $ps): the single-row (decode) case,
-  ;; where more independent accumulators along n keep the adders busy.
+  ;; where more independent accumulators along n keep the adders busy. bias ≠ 0: 32 floats there
+  ;; added to the row's start (C's or 0) first.
   (func $tile1x32
-    (param $pa i32) (param $pb i32) (param $ps i32) (param $pc i32) (param $kc i32) (param $acc i32)
+    (param $pa i32) (param $pb i32) (param $ps i32) (param $pc i32) (param $kc i32) (param $acc i32) (param $bias i32)
     (local $pend i32) (local $pend2 i32) (local $x v128) (local $y v128) (local $pb2 i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
     (if (local.get $acc)
@@ -144,6 +160,16 @@
         (local.set $c5 (v128.load offset=80 (local.get $pc)))
         (local.set $c6 (v128.load offset=96 (local.get $pc)))
         (local.set $c7 (v128.load offset=112 (local.get $pc)))))
+    (if (local.get $bias)
+      (then
+        (local.set $c0 (f32x4.add (local.get $c0) (v128.load offset=0 (local.get $bias))))
+        (local.set $c1 (f32x4.add (local.get $c1) (v128.load offset=16 (local.get $bias))))
+        (local.set $c2 (f32x4.add (local.get $c2) (v128.load offset=32 (local.get $bias))))
+        (local.set $c3 (f32x4.add (local.get $c3) (v128.load offset=48 (local.get $bias))))
+        (local.set $c4 (f32x4.add (local.get $c4) (v128.load offset=64 (local.get $bias))))
+        (local.set $c5 (f32x4.add (local.get $c5) (v128.load offset=80 (local.get $bias))))
+        (local.set $c6 (f32x4.add (local.get $c6) (v128.load offset=96 (local.get $bias))))
+        (local.set $c7 (f32x4.add (local.get $c7) (v128.load offset=112 (local.get $bias))))))
     (local.set $pb2 (i32.add (local.get $pb) (local.get $ps)))
     (local.set $pend (i32.add (local.get $pb) (i32.shl (local.get $kc) (i32.const 6))))
     ;; two steps of p per turn (more loads in flight: this loop streams the weights once per token),
@@ -195,10 +221,11 @@
     (v128.store offset=112 (local.get $pc) (local.get $c7)))
 
   ;; C[m, j0:j1] (+)= A[m, k] · packed B (columns j0 ≤ j < j1, multiples of 16; A's rows are
-  ;; lda bytes apart, C's n16 floats). Threads split the work by column range. k ≥ 1.
+  ;; lda bytes apart, C's n16 floats), and + bias[j0:j1] (n16 floats at `bias`) when bias ≠ 0:
+  ;; each output (C or 0) + bias, then + Σₚ a·b. Threads split the work by column range. k ≥ 1.
   (func (export "gemm")
-    (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $m i32) (param $k i32) (param $n16 i32) (param $acc i32) (param $j0 i32) (param $j1 i32)
-    (local $ldc i32) (local $ps i32) (local $k0 i32) (local $kc i32) (local $accNow i32)
+    (param $a i32) (param $lda i32) (param $bp i32) (param $c i32) (param $m i32) (param $k i32) (param $n16 i32) (param $acc i32) (param $j0 i32) (param $j1 i32) (param $bias i32)
+    (local $ldc i32) (local $biasNow i32) (local $ps i32) (local $k0 i32) (local $kc i32) (local $accNow i32)
     (local $j i32) (local $i i32) (local $mEven i32) (local $panel i32) (local $pa i32) (local $pc i32) (local $mc i32)
     (local.set $ldc (i32.shl (local.get $n16) (i32.const 2)))
     (local.set $ps (i32.shl (local.get $k) (i32.const 6)))
@@ -209,6 +236,7 @@
                              (i32.and (i32.gt_u (local.get $m) (i32.const 1))
                                       (i32.gt_u (i32.sub (local.get $k) (local.get $k0)) (i32.const 256)))))
       (local.set $accNow (i32.or (local.get $acc) (i32.ne (local.get $k0) (i32.const 0))))
+      (local.set $biasNow (select (local.get $bias) (i32.const 0) (i32.eqz (local.get $k0)))) ;; the first k-block adds it
       ;; pairs of rows, up to MC rows at a time (their block of A stays in L2), panel by panel
       (local.set $i (i32.const 0))
       (block $mdone
@@ -225,7 +253,8 @@
               (call $tile2x16 (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))) (i32.shl (local.get $k0) (i32.const 2)))
                 (local.get $lda) (local.get $panel)
                 (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
-                (local.get $ldc) (local.get $kc) (local.get $accNow) (i32.shr_u (local.get $mc) (i32.const 1)))
+                (local.get $ldc) (local.get $kc) (local.get $accNow) (i32.shr_u (local.get $mc) (i32.const 1))
+                (select (i32.add (local.get $biasNow) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $biasNow)))
               (local.set $j (i32.add (local.get $j) (i32.const 16)))
               (br $jloop)))
           (local.set $i (i32.add (local.get $i) (local.get $mc)))
@@ -241,14 +270,16 @@
               (br_if $rdone (i32.gt_u (i32.add (local.get $j) (i32.const 32)) (local.get $j1)))
               (call $tile1x32 (local.get $pa)
                 (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
-                (local.get $ps) (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $kc) (local.get $accNow))
+                (local.get $ps) (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $kc) (local.get $accNow)
+                (select (i32.add (local.get $biasNow) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $biasNow)))
               (local.set $j (i32.add (local.get $j) (i32.const 32)))
               (br $rloop)))
           (if (i32.lt_u (local.get $j) (local.get $j1))
             (then
               (call $tile2x16 (local.get $pa) (i32.const 0)
                 (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
-                (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldc) (local.get $kc) (local.get $accNow) (i32.const 1))))))
+                (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldc) (local.get $kc) (local.get $accNow) (i32.const 1)
+                (select (i32.add (local.get $biasNow) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $biasNow)))))))
       (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
       (br_if $kblock (i32.lt_u (local.get $k0) (local.get $k)))))
 
@@ -959,7 +990,7 @@
         (local.set $jp (i32.const 0))
         (loop $sl
           (call $tile2x16 (local.get $q0) (select (local.get $ld) (i32.const 0) (local.get $two)) (i32.add (local.get $kp) (i32.mul (local.get $jp) (local.get $pw)))
-            (i32.add (local.get $s0) (i32.shl (local.get $jp) (i32.const 6))) (local.get $sld) (local.get $dh) (i32.const 0) (i32.const 1))
+            (i32.add (local.get $s0) (i32.shl (local.get $jp) (i32.const 6))) (local.get $sld) (local.get $dh) (i32.const 0) (i32.const 1) (i32.const 0))
           (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
           (br_if $sl (i32.lt_u (i32.shl (local.get $jp) (i32.const 4)) (local.get $seen))))
         ;; the first row's weight on the second's own key comes out 0: it is −∞ padding there
@@ -969,7 +1000,7 @@
           (call $tile2x16 (local.get $s0) (select (local.get $sld) (i32.const 0) (local.get $two))
             (i32.add (local.get $vp) (i32.mul (i32.shr_u (local.get $col) (i32.const 4)) (i32.shl (local.get $n) (i32.const 6))))
             (i32.add (i32.add (local.get $z) (i32.mul (local.get $i) (local.get $ldz))) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $col)) (i32.const 2)))
-            (local.get $ldz) (local.get $seen) (i32.const 0) (i32.const 1))
+            (local.get $ldz) (local.get $seen) (i32.const 0) (i32.const 1) (i32.const 0))
           (local.set $col (i32.add (local.get $col) (i32.const 16)))
           (br_if $zl (i32.lt_u (local.get $col) (local.get $dh))))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
