@@ -58,7 +58,10 @@ async function forwardRows(label: string, model: MiniGPT, T: number, run: Awaite
   rows.push({ what: `${label}: forward`, ours: `${formatMs(ours)} (${formatRate((T / ours) * 1000, "tok/s")})`, peer: formatMs(peer), peerName: "onnxruntime-node, 1 thread", ratio: peer / ours });
   if (!big) {
     const session = new InferenceSession(model);
-    const [compiled, peerNow] = await batchesInTurns(() => session.forward(ids), () => run(ids));
+    // 21 turns, not 7 (about 3 s a side): on this shared host one side's batch can land in a slow
+    // stretch and the other's not (single turns' ratios range 0.9–2.0× at T = 32); the median of
+    // three times as many moves less with each such turn.
+    const [compiled, peerNow] = await batchesInTurns(() => session.forward(ids), () => run(ids), { turns: 21 });
     forwards.push({ label, config: model.config, T, ortMs: peerNow, oursMs: compiled });
     rows.push({ what: `${label}: forward, compiled InferenceSession`, ours: `${formatMs(compiled)} (${formatRate((T / compiled) * 1000, "tok/s")})`, peer: formatMs(peerNow), peerName: "onnxruntime-node, 1 thread", ratio: peerNow / compiled });
     const ref = withKernels(jsKernels, () => measure(() => noGrad(() => model.forward(ids))).ms);
