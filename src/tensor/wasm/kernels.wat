@@ -143,9 +143,10 @@
       (local.set $pairs (i32.sub (local.get $pairs) (i32.const 1)))
       (br_if $pair (local.get $pairs))))
 
-  ;; C[1, 32] (+)= A[1, kc] · two panels (at $pb and $pb + $ps): the single-row (decode) case,
-  ;; where more independent accumulators along n keep the adders busy. bias ≠ 0: 32 floats there
-  ;; added to the row's start (C's or 0) first.
+  ;; C[1, 32] (+)= A[1, kc] · two panels (at $pb and $pb + $ps): a single row (decode) whose B
+  ;; streams from memory — two panels and two steps of k a turn keep many loads in flight. (V8
+  ;; hoists its sixteen loads to the loop's top and spills: on a B in cache $tile1x16 is faster.)
+  ;; bias ≠ 0: 32 floats there added to the row's start (C's or 0) first.
   (func $tile1x32
     (param $pa i32) (param $pb i32) (param $ps i32) (param $pc i32) (param $kc i32) (param $acc i32) (param $bias i32)
     (local $pend i32) (local $pend2 i32) (local $x v128) (local $y v128) (local $pb2 i32)
@@ -220,6 +221,39 @@
     (v128.store offset=96 (local.get $pc) (local.get $c6))
     (v128.store offset=112 (local.get $pc) (local.get $c7)))
 
+  ;; C[1, 16] (+)= A[1, kc] · panel[kc, 16]: a single row whose B is in cache (a small model's
+  ;; decode, a prefill's odd last row), four accumulators and four loads a step — no spills (the
+  ;; locked model's decode 1.2× $tile1x32's). bias ≠ 0: 16 floats there added first.
+  (func $tile1x16
+    (param $pa i32) (param $pb i32) (param $pc i32) (param $kc i32) (param $acc i32) (param $bias i32)
+    (local $pend i32) (local $x v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (if (local.get $acc)
+      (then
+        (local.set $c0 (v128.load offset=0 (local.get $pc)))
+        (local.set $c1 (v128.load offset=16 (local.get $pc)))
+        (local.set $c2 (v128.load offset=32 (local.get $pc)))
+        (local.set $c3 (v128.load offset=48 (local.get $pc)))))
+    (if (local.get $bias)
+      (then
+        (local.set $c0 (f32x4.add (local.get $c0) (v128.load offset=0 (local.get $bias))))
+        (local.set $c1 (f32x4.add (local.get $c1) (v128.load offset=16 (local.get $bias))))
+        (local.set $c2 (f32x4.add (local.get $c2) (v128.load offset=32 (local.get $bias))))
+        (local.set $c3 (f32x4.add (local.get $c3) (v128.load offset=48 (local.get $bias))))))
+    (local.set $pend (i32.add (local.get $pb) (i32.shl (local.get $kc) (i32.const 6))))
+    (loop $p
+      (local.set $x (v128.load32_splat (local.get $pa)))
+      (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $pb)))))
+      (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $pb)))))
+      (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $x) (v128.load offset=32 (local.get $pb)))))
+      (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $x) (v128.load offset=48 (local.get $pb)))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+      (br_if $p (i32.lt_u (local.get $pb) (local.get $pend))))
+    (v128.store offset=0 (local.get $pc) (local.get $c0))
+    (v128.store offset=16 (local.get $pc) (local.get $c1))
+    (v128.store offset=32 (local.get $pc) (local.get $c2))
+    (v128.store offset=48 (local.get $pc) (local.get $c3)))
+
   ;; C[m, j0:j1] (+)= A[m, k] · packed B (columns j0 ≤ j < j1, multiples of 16; A's rows are
   ;; lda bytes apart, C's n16 floats), and + bias[j0:j1] (n16 floats at `bias`) when bias ≠ 0:
   ;; each output (C or 0) + bias, then + Σₚ a·b. Threads split the work by column range. k ≥ 1.
@@ -265,6 +299,19 @@
           (local.set $pa (i32.add (local.get $a) (i32.add (i32.mul (local.get $mEven) (local.get $lda)) (i32.shl (local.get $k0) (i32.const 2)))))
           (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $mEven) (local.get $ldc))))
           (local.set $j (local.get $j0))
+          ;; B small enough to stay in cache (≤ 512 KiB): 16 columns a call, four accumulators —
+          ;; the 1×32 tile's sixteen loads, hoisted by V8 to the top of its loop, spill there
+          (if (i32.le_u (i32.mul (local.get $k) (local.get $n16)) (i32.const 131072))
+            (then
+              (block $sdone
+                (loop $sloop
+                  (br_if $sdone (i32.ge_u (local.get $j) (local.get $j1)))
+                  (call $tile1x16 (local.get $pa)
+                    (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
+                    (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $kc) (local.get $accNow)
+                    (select (i32.add (local.get $biasNow) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $biasNow)))
+                  (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                  (br $sloop)))))
           (block $rdone
             (loop $rloop
               (br_if $rdone (i32.gt_u (i32.add (local.get $j) (i32.const 32)) (local.get $j1)))
