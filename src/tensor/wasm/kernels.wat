@@ -293,7 +293,8 @@
               (br $jloop)))
           (local.set $i (i32.add (local.get $i) (local.get $mc)))
           (br $mloop)))
-      ;; the last row when m is odd: 32 columns at a time, then a lone 16
+      ;; the last row when m is odd: on a B in cache, 16 columns a call; on a larger one, 32 at a
+      ;; time, then a lone 16
       (if (i32.and (local.get $m) (i32.const 1))
         (then
           (local.set $pa (i32.add (local.get $a) (i32.add (i32.mul (local.get $mEven) (local.get $lda)) (i32.shl (local.get $k0) (i32.const 2)))))
@@ -323,9 +324,9 @@
               (br $rloop)))
           (if (i32.lt_u (local.get $j) (local.get $j1))
             (then
-              (call $tile2x16 (local.get $pa) (i32.const 0)
+              (call $tile1x16 (local.get $pa)
                 (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
-                (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldc) (local.get $kc) (local.get $accNow) (i32.const 1)
+                (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $kc) (local.get $accNow)
                 (select (i32.add (local.get $biasNow) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $biasNow)))))))
       (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
       (br_if $kblock (i32.lt_u (local.get $k0) (local.get $k)))))
