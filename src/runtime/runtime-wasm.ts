@@ -2,7 +2,7 @@
 // module memory, products split over helper threads (tensor/threads.ts, the one place threads come
 // from) when asked. Offsets are floats here and bytes in the module, hence the ·4 at every call.
 
-import { ACTIVATE_GELU_TANH, createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "../tensor/threads.js";
+import { ACTIVATE_GELU_TANH, activateKernel, createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "../tensor/threads.js";
 import { Arena, instantiateKernels, kernelFlavour, type KernelFlavour } from "../tensor/wasm-module.js";
 import { pad16, type Packed, type Runtime } from "./runtime.js";
 
@@ -62,8 +62,7 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     rmsNorm: (src, dst, w, rows, width, eps) => k.rmsNorm(src * F, w * F, dst * F, rows, width, eps),
     activate(at, n, act) {
       if (pool !== null) pool.activate(at * F, n, ACTIVATE_KIND[act]);
-      else if (act === "gelu_tanh") k.gelu(at * F, at * F, n, 1);
-      else k.activate(at * F, n, ACTIVATE_KIND[act]);
+      else activateKernel(k, at * F, n, ACTIVATE_KIND[act]);
     },
     mul: (dst, src, n) => k.mul(dst * F, src * F, n),
     attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale) {

@@ -1,6 +1,7 @@
-// Matrix products (and a prefill's attention) on several threads over one shared WebAssembly
-// memory. The calling thread cuts C's columns into chunks (multiples of 32, so each keeps the fast
-// tiles; about four per thread) — or attention's query heads into groups sharing a key/value head —,
+// Matrix products (and a prefill's attention, and large activations) on several threads over one
+// shared WebAssembly memory. The calling thread cuts C's columns into chunks (multiples of 32, so
+// each keeps the fast tiles; about four per thread) — or attention's query heads into groups sharing
+// a key/value head, or an activation's floats into runs of whole vectors —,
 // wakes each helper through a control block in the shared memory (Atomics.notify), and every
 // thread — the caller too — takes the next chunk from a shared counter (Atomics.add) until none
 // is left; the caller then waits (Atomics.wait) for the helpers. A thread slowed down (a busy
@@ -98,6 +99,12 @@ export function serveGemm({ memory, control, index, flavour }: HelperInit): neve
 
 const bits = new Int32Array(1), float = new Float32Array(bits.buffer); // a float argument travels as its bits
 
+/** An activation in place over n floats at byte offset `at`: the `activate` kernel's kind, or ACTIVATE_GELU_TANH (the `gelu` kernel). */
+export function activateKernel(k: WasmKernels, at: number, n: number, kind: number): void {
+  if (kind === ACTIVATE_GELU_TANH) k.gelu(at, at, n, 1);
+  else k.activate(at, n, kind);
+}
+
 /**
  * Take chunks from the shared counter at `next` and compute them, until none is left: columns of
  * a product, or query heads of attention (thread `thread` on its own stretch of scratch).
@@ -108,11 +115,7 @@ function takeChunks(k: WasmKernels, ctl: Int32Array, next: number, op: number, a
     for (let j0 = Atomics.add(ctl, next, 1) * chunk; j0 < n16; j0 = Atomics.add(ctl, next, 1) * chunk) k.gemm(a, lda, bp, c, m, kk, n16, acc, j0, Math.min(n16, j0 + chunk), bias);
   } else if (op === OP_ACTIVATE) {
     const [at, n, kind, chunk] = args as [number, number, number, number];
-    for (let i0 = Atomics.add(ctl, next, 1) * chunk; i0 < n; i0 = Atomics.add(ctl, next, 1) * chunk) {
-      const p = at + i0 * 4, len = Math.min(chunk, n - i0);
-      if (kind === ACTIVATE_GELU_TANH) k.gelu(p, p, len, 1);
-      else k.activate(p, len, kind);
-    }
+    for (let i0 = Atomics.add(ctl, next, 1) * chunk; i0 < n; i0 = Atomics.add(ctl, next, 1) * chunk) activateKernel(k, at + i0 * 4, Math.min(chunk, n - i0), kind);
   } else {
     const [qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scaleBits, scratch, stride, chunk] = args as [number, number, number, number, number, number, number, number, number, number, number, number, number];
     bits[0] = scaleBits;
@@ -179,11 +182,7 @@ export class GemmPool {
    */
   activate(at: number, n: number, kind: number): void {
     const threads = this.helpers + 1;
-    if (n < this.minWork / 128) {
-      if (kind === ACTIVATE_GELU_TANH) this.kernels.gelu(at, at, n, 1);
-      else this.kernels.activate(at, n, kind);
-      return;
-    }
+    if (n < this.minWork / 128) return activateKernel(this.kernels, at, n, kind);
     this.run(threads, OP_ACTIVATE, [at, n, kind, Math.ceil(n / (threads * CHUNKS_PER_THREAD * 4)) * 4]);
   }
 

@@ -254,6 +254,10 @@
     (v128.store offset=32 (local.get $pc) (local.get $c2))
     (v128.store offset=48 (local.get $pc) (local.get $c3)))
 
+  ;; Where column j's bias is in a bias row at `bias` (byte offset), or 0 (none) when bias is 0.
+  (func $bias_at (param $bias i32) (param $j i32) (result i32)
+    (select (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $bias)))
+
   ;; C[m, j0:j1] (+)= A[m, k] · packed B (columns j0 ≤ j < j1, multiples of 16; A's rows are
   ;; lda bytes apart, C's n16 floats), and + bias[j0:j1] (n16 floats at `bias`) when bias ≠ 0:
   ;; each output (C or 0) + bias, then + Σₚ a·b. Threads split the work by column range. k ≥ 1.
@@ -288,7 +292,7 @@
                 (local.get $lda) (local.get $panel)
                 (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
                 (local.get $ldc) (local.get $kc) (local.get $accNow) (i32.shr_u (local.get $mc) (i32.const 1))
-                (select (i32.add (local.get $biasNow) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $biasNow)))
+                (call $bias_at (local.get $biasNow) (local.get $j)))
               (local.set $j (i32.add (local.get $j) (i32.const 16)))
               (br $jloop)))
           (local.set $i (i32.add (local.get $i) (local.get $mc)))
@@ -310,7 +314,7 @@
                   (call $tile1x16 (local.get $pa)
                     (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
                     (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $kc) (local.get $accNow)
-                    (select (i32.add (local.get $biasNow) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $biasNow)))
+                    (call $bias_at (local.get $biasNow) (local.get $j)))
                   (local.set $j (i32.add (local.get $j) (i32.const 16)))
                   (br $sloop)))))
           (block $rdone
@@ -319,7 +323,7 @@
               (call $tile1x32 (local.get $pa)
                 (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
                 (local.get $ps) (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $kc) (local.get $accNow)
-                (select (i32.add (local.get $biasNow) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $biasNow)))
+                (call $bias_at (local.get $biasNow) (local.get $j)))
               (local.set $j (i32.add (local.get $j) (i32.const 32)))
               (br $rloop)))
           (if (i32.lt_u (local.get $j) (local.get $j1))
@@ -327,7 +331,7 @@
               (call $tile1x16 (local.get $pa)
                 (i32.add (local.get $bp) (i32.add (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $ps)) (i32.shl (local.get $k0) (i32.const 6))))
                 (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2))) (local.get $kc) (local.get $accNow)
-                (select (i32.add (local.get $biasNow) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $biasNow)))))))
+                (call $bias_at (local.get $biasNow) (local.get $j)))))))
       (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
       (br_if $kblock (i32.lt_u (local.get $k0) (local.get $k)))))
 
