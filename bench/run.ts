@@ -289,7 +289,7 @@ log("… GPT-2-small shape on TensorFlow.js, same weights (the cpu backend takes
 }
 
 log("… the 128-bit SIMD ceiling of this machine, and each forward's best possible time");
-rows.push(...(await rooflineRows(forwards)));
+rows.push(...(await rooflineRows(forwards, wasmThreaded === null ? null : { threads: THREADS, kernels: wasmThreaded })));
 rows.push(...(await familyRows()));
 rows.push(...interpRows());
 
