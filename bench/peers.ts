@@ -73,21 +73,27 @@ async function callsPerBatch(fn: () => unknown, warmupMs: number, batchMs: numbe
 /**
  * Ours and the peer in turns, batch by batch: each warmed up for `warmupMs`, each batch sized to
  * take about `batchMs`, then `turns` rounds of one batch of ours and one of the peer's — so a slow
- * moment of this shared machine falls on both, not on one side's whole measurement. Medians of
- * ms per call, [ours, peer].
+ * moment of this shared machine falls on both, not on one side's whole measurement. Each batch
+ * starts `settleMs` after the other side's ended: onnxruntime's intra-op threads (2 or more) spin
+ * for ~40 ms after each run (33–44 ms of CPU in the 50 ms after a run, none later, measured here),
+ * which would take a core from a threaded batch of ours started at once. Medians of ms per call,
+ * [ours, peer].
  */
-export async function batchesInTurns(ours: () => unknown, peer: () => Promise<unknown>, { turns = 7, batchMs = 150, warmupMs = 200 } = {}): Promise<[number, number]> {
+export async function batchesInTurns(ours: () => unknown, peer: () => Promise<unknown>, { turns = 7, batchMs = 150, warmupMs = 200, settleMs = 0 } = {}): Promise<[number, number]> {
   const nOurs = await callsPerBatch(ours, warmupMs, batchMs), nPeer = await callsPerBatch(peer, warmupMs, batchMs);
   const a: number[] = [], b: number[] = [];
   // Each batch starts from a collected heap (node --expose-gc, as `npm run bench` runs): otherwise
   // one side's garbage is collected, by V8's helper threads too, during the other side's batch.
   const collect = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, settleMs));
   for (let t = 0; t < turns; t++) {
     collect();
+    if (settleMs > 0) await settle();
     let s = performance.now();
     for (let i = 0; i < nOurs; i++) ours();
     a.push((performance.now() - s) / nOurs);
     collect();
+    if (settleMs > 0) await settle();
     s = performance.now();
     for (let i = 0; i < nPeer; i++) await peer();
     b.push((performance.now() - s) / nPeer);

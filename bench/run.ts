@@ -33,6 +33,8 @@ const wasm = createWasmKernels();
 const THREADS = Math.min(4, cpus().length);
 /** The GPT-2-shaped forwards (about a second each): one call a batch, five turns, half a second of warm-up. */
 const BIG = { turns: 5, batchMs: 1, warmupMs: 500 };
+/** Rows on several threads: each batch starts this long after the other side's (onnxruntime's threads spin ~40 ms after a run). */
+const SETTLE_MS = 100;
 const wasmThreaded = THREADS > 1 ? createWasmKernels({ helpers: THREADS - 1, spawn: spawnNodeHelper() }) : null;
 const log = (s: string): void => void process.stderr.write(s + "\n");
 const randomIds = (T: number, V: number): number[] => Array.from({ length: T }, (_, i) => (i === 0 ? 1 : rng.int(Math.min(V, 60))));
@@ -241,12 +243,12 @@ let gpt2Prefill = NaN, gpt2Decode = NaN;
     sampleRss();
     const ortT = await ortSession(gpt2, THREADS);
     sampleRss();
-    const [oursT, peerT] = await batchesInTurns(() => threaded.forward(ids), () => ortT(ids), BIG);
+    const [oursT, peerT] = await batchesInTurns(() => threaded.forward(ids), () => ortT(ids), { ...BIG, settleMs: SETTLE_MS });
     rows.push({ what: `GPT-2-small shape, prefill T = 128: InferenceSession, ${THREADS} threads`, ours: `${formatMs(oursT)} (${formatRate((128 / oursT) * 1000, "tok/s")})`, peer: formatMs(peerT), peerName: `onnxruntime-node, ${THREADS} threads`, ratio: peerT / oursT });
     // A long prompt, where attention (T² work, split by heads over the threads) is a larger share.
     log("… GPT-2-small shape, prefill T = 512");
     const long = randomIds(512, 50257);
-    const [oursL, peerL] = await batchesInTurns(() => threaded.forward(long), () => ortT(long), { ...BIG, turns: 3 });
+    const [oursL, peerL] = await batchesInTurns(() => threaded.forward(long), () => ortT(long), { ...BIG, turns: 3, settleMs: SETTLE_MS });
     sampleRss();
     rows.push({ what: `GPT-2-small shape, prefill T = 512: InferenceSession, ${THREADS} threads`, ours: `${formatMs(oursL)} (${formatRate((512 / oursL) * 1000, "tok/s")})`, peer: formatMs(peerL), peerName: `onnxruntime-node, ${THREADS} threads`, ratio: peerL / oursL });
   }
