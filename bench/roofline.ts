@@ -16,6 +16,7 @@ import { createSharedMemory, GemmPool, HELPER_SLOT } from "../src/tensor/threads
 import { Arena, instantiateKernels } from "../src/tensor/wasm-module.js";
 import { describeCpu } from "./machine.js";
 import { formatMs, measure } from "./measure.js";
+import { median, timed } from "./peers.js";
 
 const ACCUMULATORS = 12;
 
@@ -80,9 +81,13 @@ async function measurePeakThreads(threads: number): Promise<number> {
       Atomics.add(sync, 1, 1); Atomics.notify(sync, 1);
     }`;
   const workers = Array.from({ length: threads - 1 }, (_, i) => new Worker(source, { eval: true, workerData: { module, n, rounds, sync, index: i + 1 } }));
-  // Node's main thread may block: wait there for the workers' count of rounds done
+  // Node's main thread may block: wait there for the workers' count of rounds done (a minute at most)
   const waitDone = (count: number): void => {
-    for (let d = Atomics.load(sync, 1); d < count; d = Atomics.load(sync, 1)) Atomics.wait(sync, 1, d, 10_000);
+    const deadline = performance.now() + 60_000;
+    for (let d = Atomics.load(sync, 1); d < count; d = Atomics.load(sync, 1)) {
+      if (performance.now() > deadline) throw new Error("bench: the peak loop's worker threads did not report");
+      Atomics.wait(sync, 1, d, 1000);
+    }
   };
   try {
     const run = new WebAssembly.Instance(module, {}).exports["run"] as (n: number, x: number) => number;
@@ -113,6 +118,7 @@ async function measurePeakThreads(threads: number): Promise<number> {
  * turns, the medians of 9. Says how much of a threaded matmul's shortfall is the copies at the seam.
  */
 async function threadedGemm(threads: number, matmul: (a: Float32Array, b: Float32Array, c: Float32Array) => void): Promise<{ kernel: number; seam: number }> {
+  // kernels of their own on a shared memory, with helpers that idle (unref'd) until the process ends
   const w = instantiateKernels(createSharedMemory(), "fma"), arena = new Arena(w.memory);
   const pool = new GemmPool(w, arena.alloc((HELPER_SLOT / 4) * (threads - 1)) * 4, threads - 1, spawnNodeHelper());
   for (let waited = 0; pool.readyHelpers < threads - 1; waited += 10) {
@@ -126,19 +132,13 @@ async function threadedGemm(threads: number, matmul: (a: Float32Array, b: Float3
   const aAt = arena.put(a), cAt = arena.alloc(n * n);
   const kernel = (): void => pool.gemm(aAt * 4, n * 4, bp * 4, cAt * 4, n, n, n, 0);
   const seam = (): void => matmul(a, b, c);
-  const time = (fn: () => void): number => {
-    const t0 = performance.now();
-    fn();
-    return performance.now() - t0;
-  };
   kernel();
   seam();
   const tk: number[] = [], ts: number[] = [];
   for (let i = 0; i < 9; i++) {
-    tk.push(time(kernel));
-    ts.push(time(seam));
+    tk.push(timed(kernel));
+    ts.push(timed(seam));
   }
-  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[xs.length >> 1]!;
   const flops = 2 * n ** 3;
   return { kernel: flops / median(tk) / 1e6, seam: flops / median(ts) / 1e6 };
 }
