@@ -3,8 +3,9 @@
 // accumulators, more than enough to cover the latency), in both flavours; and from it, the best
 // time any WebAssembly kernel could take for a forward pass (its multiply-adds at that peak) and so
 // the best ratio to onnxruntime, whose native kernels use the CPU's widest vectors (AVX-512 or
-// AVX2: the row names which). A target above that ratio
-// is out of reach for WebAssembly here, whatever the kernels do.
+// AVX2: the row names which). A target above that ratio is out of reach for WebAssembly here,
+// whatever the kernels do. With threads: the same loop on every thread at once (how much of the
+// second core this host gives at that moment), and the 768³ gemm alone on them beside the seam.
 
 import { Worker } from "node:worker_threads";
 import wabtInit from "wabt";

@@ -13,7 +13,10 @@ import type { MiniGPT } from "./minigpt.js";
 import { ropeTables, sinusoidalTable } from "./positional.js";
 import { checkTokenIds, InputError, toTokenBatch } from "./tokens.js";
 
-/** Float offsets of one block's weights; 0 for an absent bias (or norm bias, or MLP). Biases are padded with zeros to whole 16-column panels (the products add them). */
+/**
+ * Float offsets of one block's weights; 0 for an absent bias (or norm bias, or MLP). Biases are
+ * padded with zeros to whole 16-column panels: the products add them.
+ */
 interface Layer {
   qkv: Packed; o: Packed; in: Packed | null; gate: Packed | null; out: Packed | null;
   bqkv: number; bO: number; bIn: number; bGate: number; bOut: number;

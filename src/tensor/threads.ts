@@ -1,6 +1,6 @@
 // Matrix products (and a prefill's attention, and large activations) on several threads over one
 // shared WebAssembly memory. The calling thread cuts C's columns into chunks (multiples of 32, so
-// each keeps the fast tiles; about four per thread) — or attention's query heads into groups sharing
+// each keeps the fast tiles; about sixteen per thread) — or attention's query heads into groups sharing
 // a key/value head, or an activation's floats into runs of whole vectors —,
 // wakes each helper through a control block in the shared memory (Atomics.notify), and every
 // thread — the caller too — takes the next chunk from a shared counter (Atomics.add) until none
@@ -38,7 +38,7 @@ export const ACTIVATE_GELU_TANH = 3;
 /**
  * Chunks per thread: enough that the caller's wait for the last chunk at the end is short (GPT-2's
  * 128-token prefill on 2 threads waited 13–67 ms of ~500 with 4, 6–23 with 16), few enough that
- * each keeps its tiles busy (a chunk is at least 32 columns).
+ * each keeps its tiles busy (a product's chunk is at least 32 columns, an activation's 4 floats).
  */
 const CHUNKS_PER_THREAD = 16;
 /** Bytes of control block per helper. */
