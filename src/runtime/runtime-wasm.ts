@@ -3,7 +3,7 @@
 // from) when asked. Offsets are floats here and bytes in the module, hence the ·4 at every call.
 
 import { ACTIVATE_GELU_TANH, activateKernel, createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "../tensor/threads.js";
-import { Arena, instantiateKernels, kernelFlavour, type KernelFlavour } from "../tensor/wasm-module.js";
+import { Arena, attentionScratchFloats, instantiateKernels, kernelFlavour, type KernelFlavour } from "../tensor/wasm-module.js";
 import { pad16, type Packed, type Runtime } from "./runtime.js";
 
 export interface WasmRuntimeOptions {
@@ -16,16 +16,6 @@ export interface WasmRuntimeOptions {
 
 /** The `activate` kernel's kinds (kernels.wat, $act4; GELU there is the rational erf made for inference), and GELU's tanh form (the `gelu` kernel). */
 const ACTIVATE_KIND = { relu: 0, silu: 1, gelu: 2, gelu_tanh: ACTIVATE_GELU_TANH } as const;
-
-/**
- * The attention kernel's scratch for n keys: a row of scores padded to whole vectors; where the
- * query rows come several at a time and dh is a multiple of 16 (attention as products), one head's
- * keys and values packed into the product tile's panels and two rows of scores.
- */
-function scratchFloats(n: number, dh: number): number {
-  const n16 = pad16(n);
-  return dh % 16 === 0 ? Math.max(n + 3, 2 * n16 * dh + 2 * (n16 + 16)) : n + 3;
-}
 
 export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour() }: WasmRuntimeOptions = {}): Runtime {
   if (helpers > 0 && spawn === undefined) throw new Error("the WebAssembly runtime: helpers need a spawn function");
@@ -66,13 +56,13 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     },
     mul: (dst, src, n) => k.mul(dst * F, src * F, n),
     attention(qkv, ld, z, ldz, tq, pos0, H, Hkv, dh, scale) {
-      const mark = arena.top, stride = pad16(scratchFloats(pos0 + tq, dh));
+      const mark = arena.top, stride = pad16(attentionScratchFloats(pos0 + tq, dh));
       const scratch = arena.alloc(stride * threads); // each thread its own (a bump of the arena's top: nothing is touched)
       if (pool !== null) pool.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scratch * F, stride * F);
       else k.attention(qkv * F, ld * F, z * F, ldz * F, tq, pos0, H, Hkv, dh, scale, scratch * F, 0, H);
       arena.top = mark;
     },
-    attentionScratch: (positions, dh) => pad16(scratchFloats(positions, dh)) * threads,
+    attentionScratch: (positions, dh) => pad16(attentionScratchFloats(positions, dh)) * threads,
     rope: (x, ld, rows, blocks, dh, rd, cos, sin, pos0) => k.rope(x * F, ld * F, rows, blocks, dh, rd, cos * F, sin * F, pos0),
     addRows: (dst, ldd, src, lds, bias, rows, width) => k.addRows(dst * F, ldd * F, src * F, lds * F, bias * F, rows, width),
   };

@@ -104,6 +104,17 @@ function moduleFor(f: KernelFlavour, shared: boolean): WebAssembly.Module {
 }
 
 /**
+ * Floats of scratch the `attention` kernel takes for n = pos0 + tq keys of width dh, for one thread
+ * (kernels.wat says how it is laid out): a row of scores padded to whole vectors; where the query
+ * rows come several at a time and dh is a multiple of 16 (attention as products), one key/value
+ * head's keys and values copied together, a chunk of 32 queries packed, their 1/Σ, and their
+ * transposed scores against every key.
+ */
+export function attentionScratchFloats(n: number, dh: number): number {
+  return dh % 16 === 0 ? Math.max(n + 3, 2 * n * dh + 32 * (dh + n + 1)) : n + 3;
+}
+
+/**
  * A fresh instance of the kernels: with its own memory, or on a given shared memory (created
  * with `shared: true`, maximum 65536 pages) that several instances — one per thread — work in.
  * The flavour defaults to `kernelFlavour()`; threads working together must use the same one.

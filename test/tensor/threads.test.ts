@@ -10,7 +10,7 @@ import { InferenceSession } from "../../src/model/inference.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { createSharedMemory, createWasmKernels, F, GemmPool, jsKernels, MIN_PARALLEL_WORK, noGrad, Rng, setKernels, sharedMemorySupported, type Kernels, type SpawnHelper } from "../../src/tensor/index.js";
-import { Arena, instantiateKernels, type WasmKernels } from "../../src/tensor/wasm-module.js";
+import { Arena, attentionScratchFloats, instantiateKernels, type WasmKernels } from "../../src/tensor/wasm-module.js";
 import { ACTIVATE_GELU_TANH, HELPER_SLOT } from "../../src/tensor/threads.js";
 import { relativeError } from "../helpers.js";
 
@@ -154,11 +154,12 @@ describe.runIf(existsSync(entry))("helper threads", () => {
     const { k, arena, pool } = readyPool(2);
     expect(pool.readyHelpers).toBe(2); // both serving: the heads really are split
     const seeded = new Rng(11);
-    // [H, Hkv, dh, pos0, tq]: as products (dh a multiple of 16, several rows), GQA in groups of 3; a decode row; dh 20 row by row
-    for (const [H, Hkv, dh, pos0, tq] of [[6, 2, 32, 5, 40], [7, 7, 16, 0, 33], [6, 3, 64, 40, 1], [4, 4, 20, 3, 9]] as const) {
+    // [H, Hkv, dh, pos0, tq]: as products (dh a multiple of 16, several rows), GQA in groups of 3; keys copied (past 64
+    // positions); a decode row; dh 20 row by row
+    for (const [H, Hkv, dh, pos0, tq] of [[6, 2, 32, 5, 40], [7, 7, 16, 0, 33], [4, 2, 16, 60, 20], [6, 3, 64, 40, 1], [4, 4, 20, 3, 9]] as const) {
       const D = H * dh, ld = Math.ceil((D + 2 * Hkv * dh) / 16) * 16, n = pos0 + tq;
       const qkv = arena.put(Float32Array.from({ length: n * ld }, () => seeded.normal()));
-      const z = arena.alloc(tq * D), stride = 2 * Math.ceil(n / 16) * 16 * (dh + 1) + 64, scratch = arena.alloc(3 * stride);
+      const z = arena.alloc(tq * D), stride = Math.ceil(attentionScratchFloats(n, dh) / 16) * 16, scratch = arena.alloc(3 * stride);
       k.attention(qkv * 4, ld * 4, z * 4, D * 4, tq, pos0, H, Hkv, dh, 0.25, scratch * 4, 0, H);
       const once = arena.heap.slice(z, z + tq * D);
       arena.heap.fill(Number.NaN, z, z + tq * D); // a head nobody computed stays NaN

@@ -45,6 +45,9 @@
   (global $f32x4:88 v128 (v128.const f32x4 88 88 88 88))
   (global $i32x4:0x80000000 v128 (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
   (global $i32x4:-1262485377 v128 (v128.const i32x4 -1262485377 -1262485377 -1262485377 -1262485377))
+  (global $i32x4:-1_0_0_0 v128 (v128.const i32x4 -1 0 0 0))
+  (global $i32x4:-1_-1_0_0 v128 (v128.const i32x4 -1 -1 0 0))
+  (global $i32x4:-1_-1_-1_0 v128 (v128.const i32x4 -1 -1 -1 0))
   (global $f32x4:12582912 v128 (v128.const f32x4 12582912 12582912 12582912 12582912))
   (global $f32x4:0.797884464 v128 (v128.const f32x4 0.797884464 0.797884464 0.797884464 0.797884464))
   (global $f32x4:0.0679739490 v128 (v128.const f32x4 0.0679739490 0.0679739490 0.0679739490 0.0679739490))
@@ -880,10 +883,11 @@
 
   ;; ---- attention as products (a prefill: many query rows) ----
 
-  ;; One head's keys packed for the 2×16 tile: panels of 16 keys, each [dh][16] (key j in lane
-  ;; j mod 16), keys n … past zero. Keys ld bytes apart; dh a multiple of 4. Four keys at a time
-  ;; through a 4×4 transpose, the last n mod 4 one float at a time.
-  (func $pack_keys (param $k i32) (param $ld i32) (param $n i32) (param $dh i32) (param $dst i32)
+  ;; n rows of dh floats (ld bytes apart; dh a multiple of 4) packed for the 2×16 tile's B: panels
+  ;; of 16 rows, each [dh][16] (row j in lane j mod 16), rows n … past zero — a chunk of one head's
+  ;; queries, for Sᵀ = K·Qᵀ. Four rows at a time through a 4×4 transpose, the last n mod 4 one
+  ;; float at a time.
+  (func $pack_lanes (param $k i32) (param $ld i32) (param $n i32) (param $dh i32) (param $dst i32)
     (local $j i32) (local $e i32) (local $n4 i32) (local $ps i32) (local $pd i32) (local $pw i32) (local $row i32)
     (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $ab0 v128) (local $ab1 v128) (local $cd0 v128) (local $cd1 v128)
     (local.set $pw (i32.shl (local.get $dh) (i32.const 6))) ;; bytes per panel
@@ -930,96 +934,121 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $tl))))
 
-  ;; One head's values packed for the 2×16 tile: dh/16 panels of [n][16], the g-th holding columns
-  ;; 16g … 16g + 15 of every value row (rows ld bytes apart; dh a multiple of 16).
-  (func $pack_values (param $v i32) (param $ld i32) (param $n i32) (param $dh i32) (param $dst i32)
-    (local $j i32) (local $g i32) (local $ps i32) (local $pd i32)
-    (block $gdone (loop $gl
-      (br_if $gdone (i32.ge_u (local.get $g) (local.get $dh)))
-      (local.set $ps (i32.add (local.get $v) (i32.shl (local.get $g) (i32.const 2))))
-      (local.set $pd (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $g) (i32.const 4)) (i32.shl (local.get $n) (i32.const 6)))))
-      (local.set $j (i32.const 0))
-      (block $jdone (loop $jl
-        (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
-        (v128.store offset=0 (local.get $pd) (v128.load offset=0 (local.get $ps)))
-        (v128.store offset=16 (local.get $pd) (v128.load offset=16 (local.get $ps)))
-        (v128.store offset=32 (local.get $pd) (v128.load offset=32 (local.get $ps)))
-        (v128.store offset=48 (local.get $pd) (v128.load offset=48 (local.get $ps)))
-        (local.set $ps (i32.add (local.get $ps) (local.get $ld)))
-        (local.set $pd (i32.add (local.get $pd) (i32.const 64)))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $jl)))
-      (local.set $g (i32.add (local.get $g) (i32.const 16)))
-      (br $gl))))
+  ;; C[2, 16] = r ⊙ (A[2, kc] · B[kc, 16]), kc ≥ 1, with A stored transposed — A(r, p) at
+  ;; pa + p·ks + 4r, its two rows side by side (two queries' weights in a row of Sᵀ) — B's rows ldb
+  ;; bytes apart, and row r of the result scaled by the float at pr + 4r (a query's 1/Σ). two = 0:
+  ;; only C's first row is written. The 2×16 tile's loop otherwise.
+  (func $tile2x16t (param $pa i32) (param $ks i32) (param $pb i32) (param $ldb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $two i32) (param $pr i32)
+    (local $x0 v128) (local $x1 v128) (local $b v128)
+    (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (loop $k
+      (local.set $x0 (v128.load32_splat offset=0 (local.get $pa)))
+      (local.set $x1 (v128.load32_splat offset=4 (local.get $pa)))
+      (local.set $b (v128.load offset=0 (local.get $pb)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x0) (local.get $b))))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x1) (local.get $b))))
+      (local.set $b (v128.load offset=16 (local.get $pb)))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x0) (local.get $b))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x1) (local.get $b))))
+      (local.set $b (v128.load offset=32 (local.get $pb)))
+      (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $x0) (local.get $b))))
+      (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $x1) (local.get $b))))
+      (local.set $b (v128.load offset=48 (local.get $pb)))
+      (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $x0) (local.get $b))))
+      (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $x1) (local.get $b))))
+      (local.set $pa (i32.add (local.get $pa) (local.get $ks)))
+      (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+      (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+      (br_if $k (local.get $kc)))
+    (local.set $x0 (v128.load32_splat offset=0 (local.get $pr)))
+    (v128.store offset=0 (local.get $pc) (f32x4.mul (local.get $c00) (local.get $x0)))
+    (v128.store offset=16 (local.get $pc) (f32x4.mul (local.get $c01) (local.get $x0)))
+    (v128.store offset=32 (local.get $pc) (f32x4.mul (local.get $c02) (local.get $x0)))
+    (v128.store offset=48 (local.get $pc) (f32x4.mul (local.get $c03) (local.get $x0)))
+    (if (local.get $two)
+      (then
+        (local.set $x1 (v128.load32_splat offset=4 (local.get $pr)))
+        (v128.store offset=0 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c10) (local.get $x1)))
+        (v128.store offset=16 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c11) (local.get $x1)))
+        (v128.store offset=32 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c12) (local.get $x1)))
+        (v128.store offset=48 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c13) (local.get $x1))))))
 
-  ;; Softmax in place of two rows of unscaled scores — a pair of query rows, the first seeing n keys,
-  ;; the second n + 1: row ← e^(scale·(x − max))/Σ, scale > 0. Both rows are padded with −∞ to the
-  ;; second's whole vectors (those places come out 0), then each pass — maxima, exps and sums,
-  ;; scaling — runs over both rows together, two independent chains side by side. A lone last row
-  ;; goes through here too, with whatever the second row's scratch holds (its result unread).
-  (func $softmax_pair (param $p0 i32) (param $p1 i32) (param $n i32) (param $scale f32)
-    (local $j i32) (local $n4 i32) (local $o i32) (local $end i32) (local $mx0 v128) (local $mx1 v128) (local $m0 v128) (local $m1 v128)
-    (local $s4 v128) (local $acc0 v128) (local $acc1 v128) (local $e0 v128) (local $e1 v128) (local $r0 v128) (local $r1 v128)
-    (local.set $n4 (i32.and (i32.add (local.get $n) (i32.const 4)) (i32.const -4))) ;; the second row's n + 1, rounded up
-    (local.set $j (local.get $n))
-    (block $pdone (loop $pad
-      (br_if $pdone (i32.ge_u (local.get $j) (local.get $n4)))
-      (f32.store (i32.add (local.get $p0) (i32.shl (local.get $j) (i32.const 2))) (f32.const -inf))
-      (if (i32.gt_u (local.get $j) (local.get $n))
-        (then (f32.store (i32.add (local.get $p1) (i32.shl (local.get $j) (i32.const 2))) (f32.const -inf))))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br $pad)))
-    (local.set $end (i32.shl (local.get $n4) (i32.const 2)))
-    (local.set $mx0 (global.get $f32x4:-inf))
-    (local.set $mx1 (global.get $f32x4:-inf))
+  ;; Softmax down one column block of transposed scores, unnormalised: four queries in the lanes,
+  ;; the first at position p0, keys 0 … nb − 1 down the rows (ld bytes apart, 1 ≤ nb ≤ p0 + 4),
+  ;; unscaled. Each lane ← e^(scale·(x − max)) over the keys it sees, and its 1/Σ goes to pr (the
+  ;; product with V scales by it). The three keys past p0 are masked to −∞ in the lanes that do not
+  ;; see them (their weights come out 0); maxima, then exps and sums, run down the rows with no lane
+  ;; crossing: one division for four queries.
+  (func $softmax_down (param $p i32) (param $ld i32) (param $p0 i32) (param $nb i32) (param $scale f32) (param $pr i32)
+    (local $q i32) (local $end i32) (local $mx v128) (local $s4 v128) (local $acc v128) (local $e v128)
+    (local.set $end (i32.add (local.get $p) (i32.mul (local.get $nb) (local.get $ld))))
+    (local.set $q (i32.add (local.get $p) (i32.mul (i32.add (local.get $p0) (i32.const 1)) (local.get $ld))))
+    (if (i32.lt_u (local.get $q) (local.get $end))
+      (then (v128.store (local.get $q) (v128.bitselect (global.get $f32x4:-inf) (v128.load (local.get $q)) (global.get $i32x4:-1_0_0_0)))))
+    (local.set $q (i32.add (local.get $q) (local.get $ld)))
+    (if (i32.lt_u (local.get $q) (local.get $end))
+      (then (v128.store (local.get $q) (v128.bitselect (global.get $f32x4:-inf) (v128.load (local.get $q)) (global.get $i32x4:-1_-1_0_0)))))
+    (local.set $q (i32.add (local.get $q) (local.get $ld)))
+    (if (i32.lt_u (local.get $q) (local.get $end))
+      (then (v128.store (local.get $q) (v128.bitselect (global.get $f32x4:-inf) (v128.load (local.get $q)) (global.get $i32x4:-1_-1_-1_0)))))
+    ;; pmax is one instruction (max's NaN rules cost several); a NaN score still poisons its sum below
+    (local.set $mx (global.get $f32x4:-inf))
+    (local.set $q (local.get $p))
     (loop $ml
-      (local.set $mx0 (f32x4.max (local.get $mx0) (v128.load (i32.add (local.get $p0) (local.get $o)))))
-      (local.set $mx1 (f32x4.max (local.get $mx1) (v128.load (i32.add (local.get $p1) (local.get $o)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br_if $ml (i32.lt_u (local.get $o) (local.get $end))))
-    (local.set $m0 (f32x4.splat (call $hmax (local.get $mx0))))
-    (local.set $m1 (f32x4.splat (call $hmax (local.get $mx1))))
+      (local.set $mx (f32x4.pmax (local.get $mx) (v128.load (local.get $q))))
+      (local.set $q (i32.add (local.get $q) (local.get $ld)))
+      (br_if $ml (i32.lt_u (local.get $q) (local.get $end))))
     (local.set $s4 (f32x4.splat (local.get $scale)))
-    (local.set $o (i32.const 0))
+    (local.set $q (local.get $p))
     (loop $xl
-      (local.set $e0 (call $exp4 (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $p0) (local.get $o))) (local.get $m0)) (local.get $s4))))
-      (local.set $e1 (call $exp4 (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $p1) (local.get $o))) (local.get $m1)) (local.get $s4))))
-      (v128.store (i32.add (local.get $p0) (local.get $o)) (local.get $e0))
-      (v128.store (i32.add (local.get $p1) (local.get $o)) (local.get $e1))
-      (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $e0)))
-      (local.set $acc1 (f32x4.add (local.get $acc1) (local.get $e1)))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br_if $xl (i32.lt_u (local.get $o) (local.get $end))))
-    (local.set $r0 (f32x4.splat (f32.div (f32.const 1) (call $hsum (local.get $acc0)))))
-    (local.set $r1 (f32x4.splat (f32.div (f32.const 1) (call $hsum (local.get $acc1)))))
-    (local.set $o (i32.const 0))
-    (loop $sl
-      (v128.store (i32.add (local.get $p0) (local.get $o)) (f32x4.mul (v128.load (i32.add (local.get $p0) (local.get $o))) (local.get $r0)))
-      (v128.store (i32.add (local.get $p1) (local.get $o)) (f32x4.mul (v128.load (i32.add (local.get $p1) (local.get $o))) (local.get $r1)))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br_if $sl (i32.lt_u (local.get $o) (local.get $end)))))
+      (local.set $e (call $exp4 (f32x4.mul (f32x4.sub (v128.load (local.get $q)) (local.get $mx)) (local.get $s4))))
+      (v128.store (local.get $q) (local.get $e))
+      (local.set $acc (f32x4.add (local.get $acc) (local.get $e)))
+      (local.set $q (i32.add (local.get $q) (local.get $ld)))
+      (br_if $xl (i32.lt_u (local.get $q) (local.get $end))))
+    (v128.store (local.get $pr) (f32x4.div (global.get $f32x4:1) (local.get $acc))))
 
-  ;; Causal attention as products, for tq ≥ 2 query rows and dh a multiple of 16 (the arguments of
-  ;; `attention`): per key/value head, its keys and values packed once into the tile's panels;
-  ;; then per pair of query rows, S = q·Kᵀ over the 16-key panels the pair can see (the 2×16 tile,
-  ;; k = dh), the pair's softmaxes in one pass, and z = P·V (the tile again, k = the keys the pair
-  ;; sees; the first row's weight on the second's own key comes out 0: −∞ padding there). Scratch: (2·n16·dh + 2·(n16 + 16))
-  ;; floats, n16 = pos0 + tq rounded up to 16.
-  (func $attention_tiles
+  ;; n rows of w bytes (a multiple of 64), ld bytes apart at src, copied together to dst.
+  (func $copy_rows (param $src i32) (param $ld i32) (param $n i32) (param $w i32) (param $dst i32)
+    (local $o i32)
+    (block $done (loop $rl
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $o (i32.const 0))
+      (loop $cl
+        (v128.store offset=0 (i32.add (local.get $dst) (local.get $o)) (v128.load offset=0 (i32.add (local.get $src) (local.get $o))))
+        (v128.store offset=16 (i32.add (local.get $dst) (local.get $o)) (v128.load offset=16 (i32.add (local.get $src) (local.get $o))))
+        (v128.store offset=32 (i32.add (local.get $dst) (local.get $o)) (v128.load offset=32 (i32.add (local.get $src) (local.get $o))))
+        (v128.store offset=48 (i32.add (local.get $dst) (local.get $o)) (v128.load offset=48 (i32.add (local.get $src) (local.get $o))))
+        (local.set $o (i32.add (local.get $o) (i32.const 64)))
+        (br_if $cl (i32.lt_u (local.get $o) (local.get $w))))
+      (local.set $src (i32.add (local.get $src) (local.get $ld)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $w)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $rl))))
+
+  ;; Causal attention as products with the scores transposed, for tq ≥ 2 query rows and dh a
+  ;; multiple of 16 (the arguments of `attention`). Per query head, its query rows in chunks of up
+  ;; to 32: the chunk's queries packed into the tile's panels (queries in the lanes), then
+  ;; Sᵀ = K·Qᵀ — key rows as the tile's A, over the keys each panel of 16 queries can see — a
+  ;; softmax down each block of four queries' columns (maxima and sums vertical, one division per
+  ;; four queries: the row-wise form spent most of its time in short loops and lane crossings),
+  ;; and z = P·V pair of queries by pair ($tile2x16t: P read from Sᵀ). Keys and values are read in
+  ;; place for up to 64 positions and copied together first past that (GPT-2's rows are 9 KiB
+  ;; apart: at 512 positions, read in place, the kernel ran 1.10–1.15× slower; at 32, copying cost
+  ;; 4–5%). Scratch: 2·n·dh + 32·(dh + n + 1) floats, n = pos0 + tq (attentionScratchFloats in
+  ;; wasm-module.ts).
+  (func $attention_t
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
     (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scratch i32) (param $h0 i32) (param $h1 i32)
-    (local $n i32) (local $n16 i32) (local $kp i32) (local $vp i32) (local $s0 i32) (local $s1 i32) (local $sld i32) (local $D i32)
-    (local $h i32) (local $g i32) (local $prev i32) (local $i i32) (local $p i32) (local $two i32) (local $seen i32)
-    (local $q0 i32) (local $jp i32) (local $col i32) (local $pw i32)
+    (local $n i32) (local $D i32) (local $qp i32) (local $st i32) (local $pw i32) (local $h i32) (local $g i32) (local $kb i32) (local $vb i32)
+    (local $c0 i32) (local $cq i32) (local $pp i32) (local $nk i32) (local $b i32) (local $p0 i32) (local $i i32) (local $two i32) (local $col i32)
+    (local $dr i32) (local $prev i32) (local $rs i32)
     (local.set $n (i32.add (local.get $pos0) (local.get $tq)))
-    (local.set $n16 (i32.and (i32.add (local.get $n) (i32.const 15)) (i32.const -16)))
-    (local.set $pw (i32.shl (local.get $dh) (i32.const 6)))
-    (local.set $kp (local.get $scratch))
-    (local.set $vp (i32.add (local.get $kp) (i32.mul (i32.shr_u (local.get $n16) (i32.const 4)) (local.get $pw))))
-    (local.set $s0 (i32.add (local.get $vp) (i32.mul (local.get $n16) (i32.shl (local.get $dh) (i32.const 2)))))
-    (local.set $sld (i32.shl (i32.add (local.get $n16) (i32.const 16)) (i32.const 2)))
-    (local.set $s1 (i32.add (local.get $s0) (local.get $sld)))
     (local.set $D (i32.mul (local.get $H) (local.get $dh)))
+    (local.set $pw (i32.shl (local.get $dh) (i32.const 6))) ;; bytes per panel of 16 queries
+    (local.set $qp (i32.add (local.get $scratch) (i32.shl (i32.mul (local.get $n) (local.get $dh)) (i32.const 3)))) ;; past 2·n·dh floats
+    (local.set $rs (i32.add (local.get $qp) (i32.shl (local.get $pw) (i32.const 1)))) ;; 32 queries' 1/Σ
+    (local.set $st (i32.add (local.get $rs) (i32.const 128))) ;; Sᵀ: rows of 32 floats (128 bytes)
     (local.set $prev (i32.const -1))
     (local.set $h (local.get $h0))
     (block $hdone (loop $hl
@@ -1027,36 +1056,72 @@
       (local.set $g (i32.div_u (i32.mul (local.get $h) (local.get $Hkv)) (local.get $H)))
       (if (i32.ne (local.get $g) (local.get $prev))
         (then
-          (call $pack_keys (i32.add (local.get $qkv) (i32.shl (i32.add (local.get $D) (i32.mul (local.get $g) (local.get $dh))) (i32.const 2)))
-            (local.get $ld) (local.get $n) (local.get $dh) (local.get $kp))
-          (call $pack_values (i32.add (local.get $qkv) (i32.shl (i32.add (local.get $D) (i32.mul (i32.add (local.get $Hkv) (local.get $g)) (local.get $dh))) (i32.const 2)))
-            (local.get $ld) (local.get $n) (local.get $dh) (local.get $vp))
+          (local.set $kb (i32.add (local.get $qkv) (i32.shl (i32.add (local.get $D) (i32.mul (local.get $g) (local.get $dh))) (i32.const 2))))
+          (local.set $vb (i32.add (local.get $kb) (i32.shl (i32.mul (local.get $Hkv) (local.get $dh)) (i32.const 2))))
+          (local.set $dr (local.get $ld))
+          (if (i32.gt_u (local.get $n) (i32.const 64))
+            (then
+              (local.set $dr (i32.shl (local.get $dh) (i32.const 2)))
+              (call $copy_rows (local.get $kb) (local.get $ld) (local.get $n) (local.get $dr) (local.get $scratch))
+              (local.set $kb (local.get $scratch))
+              (local.set $vb (i32.add (local.get $kb) (i32.mul (local.get $n) (local.get $dr))))
+              (call $copy_rows (i32.add (local.get $qkv) (i32.shl (i32.add (local.get $D) (i32.mul (i32.add (local.get $Hkv) (local.get $g)) (local.get $dh))) (i32.const 2)))
+                (local.get $ld) (local.get $n) (local.get $dr) (local.get $vb))))
           (local.set $prev (local.get $g))))
-      (local.set $i (i32.const 0))
-      (block $idone (loop $il
-        (br_if $idone (i32.ge_u (local.get $i) (local.get $tq)))
-        (local.set $two (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $tq)))
-        (local.set $p (i32.add (local.get $pos0) (local.get $i)))
-        (local.set $seen (i32.add (i32.add (local.get $p) (i32.const 1)) (local.get $two))) ;; keys the pair sees
-        (local.set $q0 (i32.add (i32.add (local.get $qkv) (i32.mul (local.get $p) (local.get $ld))) (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2))))
-        (local.set $jp (i32.const 0))
-        (loop $sl
-          (call $tile2x16 (local.get $q0) (select (local.get $ld) (i32.const 0) (local.get $two)) (i32.add (local.get $kp) (i32.mul (local.get $jp) (local.get $pw)))
-            (i32.add (local.get $s0) (i32.shl (local.get $jp) (i32.const 6))) (local.get $sld) (local.get $dh) (i32.const 0) (i32.const 1) (i32.const 0))
-          (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
-          (br_if $sl (i32.lt_u (i32.shl (local.get $jp) (i32.const 4)) (local.get $seen))))
-        ;; the first row's weight on the second's own key comes out 0: it is −∞ padding there
-        (call $softmax_pair (local.get $s0) (local.get $s1) (i32.add (local.get $p) (i32.const 1)) (local.get $scale))
-        (local.set $col (i32.const 0))
-        (loop $zl
-          (call $tile2x16 (local.get $s0) (select (local.get $sld) (i32.const 0) (local.get $two))
-            (i32.add (local.get $vp) (i32.mul (i32.shr_u (local.get $col) (i32.const 4)) (i32.shl (local.get $n) (i32.const 6))))
-            (i32.add (i32.add (local.get $z) (i32.mul (local.get $i) (local.get $ldz))) (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $col)) (i32.const 2)))
-            (local.get $ldz) (local.get $seen) (i32.const 0) (i32.const 1) (i32.const 0))
-          (local.set $col (i32.add (local.get $col) (i32.const 16)))
-          (br_if $zl (i32.lt_u (local.get $col) (local.get $dh))))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $il)))
+      (local.set $c0 (i32.const 0))
+      (block $cdone (loop $cl
+        (br_if $cdone (i32.ge_u (local.get $c0) (local.get $tq)))
+        (local.set $cq (i32.sub (local.get $tq) (local.get $c0)))
+        (if (i32.gt_u (local.get $cq) (i32.const 32)) (then (local.set $cq (i32.const 32))))
+        (call $pack_lanes
+          (i32.add (i32.add (local.get $qkv) (i32.mul (i32.add (local.get $pos0) (local.get $c0)) (local.get $ld))) (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2)))
+          (local.get $ld) (local.get $cq) (local.get $dh) (local.get $qp))
+        ;; Sᵀ by panels of 16 queries: the keys up to the panel's last query (or the last key)
+        (local.set $pp (i32.const 0))
+        (loop $pl
+          (local.set $nk (i32.add (i32.add (local.get $pos0) (local.get $c0)) (i32.shl (i32.add (local.get $pp) (i32.const 1)) (i32.const 4))))
+          (if (i32.gt_u (local.get $nk) (local.get $n)) (then (local.set $nk (local.get $n))))
+          (if (i32.ge_u (local.get $nk) (i32.const 2))
+            (then
+              (call $tile2x16 (local.get $kb) (local.get $dr) (i32.add (local.get $qp) (i32.mul (local.get $pp) (local.get $pw)))
+                (i32.add (local.get $st) (i32.shl (local.get $pp) (i32.const 6))) (i32.const 128) (local.get $dh) (i32.const 0)
+                (i32.shr_u (local.get $nk) (i32.const 1)) (i32.const 0))))
+          (if (i32.and (local.get $nk) (i32.const 1))
+            (then
+              (call $tile2x16 (i32.add (local.get $kb) (i32.mul (i32.sub (local.get $nk) (i32.const 1)) (local.get $dr))) (i32.const 0)
+                (i32.add (local.get $qp) (i32.mul (local.get $pp) (local.get $pw)))
+                (i32.add (i32.add (local.get $st) (i32.shl (local.get $pp) (i32.const 6))) (i32.shl (i32.sub (local.get $nk) (i32.const 1)) (i32.const 7)))
+                (i32.const 128) (local.get $dh) (i32.const 0) (i32.const 1) (i32.const 0))))
+          (local.set $pp (i32.add (local.get $pp) (i32.const 1)))
+          (br_if $pl (i32.lt_u (i32.shl (local.get $pp) (i32.const 4)) (local.get $cq))))
+        ;; the softmaxes, four queries at a time
+        (local.set $b (i32.const 0))
+        (loop $bl
+          (local.set $p0 (i32.add (i32.add (local.get $pos0) (local.get $c0)) (local.get $b)))
+          (call $softmax_down (i32.add (local.get $st) (i32.shl (local.get $b) (i32.const 2))) (i32.const 128) (local.get $p0)
+            (select (i32.add (local.get $p0) (i32.const 4)) (local.get $n) (i32.lt_u (i32.add (local.get $p0) (i32.const 4)) (local.get $n)))
+            (local.get $scale) (i32.add (local.get $rs) (i32.shl (local.get $b) (i32.const 2))))
+          (local.set $b (i32.add (local.get $b) (i32.const 4)))
+          (br_if $bl (i32.lt_u (local.get $b) (local.get $cq))))
+        ;; z = P·V, a pair of queries and 16 columns at a time, over the keys the pair sees
+        (local.set $i (i32.const 0))
+        (loop $il
+          (local.set $two (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $cq)))
+          (local.set $col (i32.const 0))
+          (loop $zl
+            (call $tile2x16t (i32.add (local.get $st) (i32.shl (local.get $i) (i32.const 2))) (i32.const 128)
+              (i32.add (local.get $vb) (i32.shl (local.get $col) (i32.const 2))) (local.get $dr)
+              (i32.add (i32.add (local.get $z) (i32.mul (i32.add (local.get $c0) (local.get $i)) (local.get $ldz)))
+                       (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $col)) (i32.const 2)))
+              (local.get $ldz)
+              (i32.add (i32.add (i32.add (local.get $pos0) (local.get $c0)) (local.get $i)) (i32.add (i32.const 1) (local.get $two)))
+              (local.get $two) (i32.add (local.get $rs) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $col (i32.add (local.get $col) (i32.const 16)))
+            (br_if $zl (i32.lt_u (local.get $col) (local.get $dh))))
+          (local.set $i (i32.add (local.get $i) (i32.const 2)))
+          (br_if $il (i32.lt_u (local.get $i) (local.get $cq))))
+        (local.set $c0 (i32.add (local.get $c0) (i32.const 32)))
+        (br $cl)))
       (local.set $h (i32.add (local.get $h) (i32.const 1)))
       (br $hl))))
 
@@ -1065,7 +1130,7 @@
   ;; query head h reads key/value head floor(h·Hkv/H) (grouped-query attention when Hkv < H). Keys
   ;; and values of positions 0 … pos0+tq−1 are already in place (a KV cache is just earlier rows).
   ;; z [tq, H·dh] rows are ldz bytes apart. scores: scratch for pos0+tq+3 floats, or, where tq ≥ 2
-  ;; and dh is a multiple of 16, for $attention_tiles (its comment says how much). Only query heads
+  ;; and dh is a multiple of 16, for $attention_t (its comment says how much). Only query heads
   ;; h0 ≤ h < h1 (threads split the heads).
   (func (export "attention")
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
@@ -1074,7 +1139,7 @@
     (local $n4 i32) (local $j i32) (local $sum f32) (local $m f32)
     (if (i32.and (i32.ge_u (local.get $tq) (i32.const 2)) (i32.and (i32.eqz (i32.and (local.get $dh) (i32.const 15))) (i32.ne (local.get $dh) (i32.const 0))))
       (then
-        (call $attention_tiles (local.get $qkv) (local.get $ld) (local.get $z) (local.get $ldz) (local.get $tq) (local.get $pos0)
+        (call $attention_t (local.get $qkv) (local.get $ld) (local.get $z) (local.get $ldz) (local.get $tq) (local.get $pos0)
           (local.get $H) (local.get $Hkv) (local.get $dh) (local.get $scale) (local.get $scores) (local.get $h0) (local.get $h1))
         (return)))
     (local.set $h (local.get $h0))
