@@ -143,8 +143,9 @@ for (const f of ["strict", "fma"] as const) {
       }
     });
     it("attention as products (several query rows, d_head a multiple of 16): pairs and a lone last row, chunks of 32 queries, keys across 16-key panels, keys read in place and copied (past 64), GQA, an offset; nothing read past the last key", () => {
-      // [H, Hkv, dh, T0, tq]: the locked shape; two chunks (32 + 5) with a lone row; an offset and GQA; an odd key count in a
-      // panel (15 + 16); a pair at an offset; one panel exactly; keys copied (> 64) with GQA, an offset and two chunks; copied, 3 rows
+      // [H, Hkv, dh, T0, tq]: the locked shape; two chunks (32 + 5) with a lone row; an offset and GQA; a pair seeing an odd
+      // count of keys (17: a lone key row in Sᵀ); a lone row at an offset; one panel exactly; keys copied (> 64) with GQA, an
+      // offset and two chunks; copied, 3 rows
       for (const [H, Hkv, dh, T0, tq] of [[4, 4, 16, 0, 32], [2, 2, 64, 0, 37], [4, 2, 32, 20, 13], [3, 1, 16, 15, 2], [2, 2, 16, 14, 3], [1, 1, 48, 0, 16], [4, 2, 32, 50, 41], [2, 2, 16, 70, 3]] as const) {
         const D = H * dh, width = D + 2 * Hkv * dh, ld = Math.ceil(width / 16) * 16, rows = T0 + tq;
         // the cache's rows past the last position hold NaN: read, they would poison the sums
