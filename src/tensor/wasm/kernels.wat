@@ -1324,20 +1324,7 @@
       (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab1) (local.get $cd1))      ;; lane 2s
                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab1) (local.get $cd1)))))
 
-  ;; out[r] = (x[r] − μ)·s·w + b over one row of n16 floats (a multiple of 16): layer_norm_inference's last step.
-  (func $norm_row16 (param $px i32) (param $po i32) (param $w i32) (param $b i32) (param $n16 i32) (param $mu4 v128) (param $s4 v128)
-    (local $o i32) (local $end i32)
-    (local.set $end (i32.shl (local.get $n16) (i32.const 2)))
-    (block $done (loop $l
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
-      (v128.store (i32.add (local.get $po) (local.get $o))
-        (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $px) (local.get $o))) (local.get $mu4)) (local.get $s4))
-                              (v128.load (i32.add (local.get $w) (local.get $o))))
-                   (v128.load (i32.add (local.get $b) (local.get $o)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $l))))
-
-;; $sum16 over two rows ld bytes apart at once (eight accumulators, no call per row): the same
+  ;; $sum16 over two rows ld bytes apart at once (eight accumulators, no call per row): the same
   ;; sums in the same order, so the same two results — a row's bits do not depend on its neighbours.
   (func $sum16x2 (param $p i32) (param $ld i32) (param $n16 i32) (param $mu0 v128) (param $mu1 v128) (param $square i32) (result v128 v128)
     (local $q i32) (local $end i32) (local $t v128)
@@ -1382,8 +1369,9 @@
     (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))
     (f32x4.add (f32x4.add (local.get $b0) (local.get $b1)) (f32x4.add (local.get $b2) (local.get $b3))))
 
-  ;; $norm_row16 over four rows ld bytes apart at once, each row's μ and s in a lane of m and s
-  ;; (the same expression per element: the same bits); w and b are loaded once for the four.
+  ;; out = (x − μ)·s·w + b over four rows of n16 floats (a multiple of 4) ld bytes apart, each row's
+  ;; μ and s in a lane of m and s: layer_norm_inference's last step for a quad of rows (the row-by-row
+  ;; loop's expression: the same bits), w and b loaded once for the four.
   (func $norm_rows4 (param $px i32) (param $po i32) (param $ld i32) (param $w i32) (param $b i32) (param $n16 i32) (param $m v128) (param $s v128)
     (local $o i32) (local $end i32) (local $wv v128) (local $bv v128)
     (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
@@ -1420,9 +1408,10 @@
     (local $t v128) (local $mu4 v128) (local $s4 v128) (local $mu f32) (local $var f32) (local $s f32) (local $h f32)
     (local $ld i32) (local $m v128) (local $v v128) (local $n4 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local.set $w16 (i32.and (local.get $width) (i32.const -16)))
-    ;; Rows four at a time where the width is whole vectors of 16: each row's sums as below, then
-    ;; the four rows' means, variances, square roots and divisions as one vector each — one chain
-    ;; of dependent steps for four rows instead of four. The same sums in the same order: the same bits.
+    ;; Rows four at a time where the width is whole vectors of 16: each row's sums as below (two rows
+    ;; a loop, $sum16x2), then the four rows' means, variances, square roots and divisions as one
+    ;; vector each — one chain of dependent steps for four rows instead of four — and the four rows
+    ;; normalised in one loop. The same sums in the same order: the same bits.
     (if (i32.and (i32.eq (local.get $w16) (local.get $width)) (i32.ne (local.get $width) (i32.const 0)))
       (then
         (local.set $ld (i32.shl (local.get $width) (i32.const 2)))
