@@ -5,7 +5,7 @@
 import { parseConfig } from "../../src/model/config.js";
 import { describe, expect, it } from "vitest";
 import { createWasmKernels } from "../../src/tensor/kernels-wasm.js";
-import { Arena, instantiateKernels, relaxedSimdSupported, wasmSimdSupported } from "../../src/tensor/wasm-module.js";
+import { Arena, attentionScratchFloats, instantiateKernels, relaxedSimdSupported, wasmSimdSupported } from "../../src/tensor/wasm-module.js";
 import { F, jsKernels, kernels, noGrad, Rng, setKernels } from "../../src/tensor/index.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
@@ -111,6 +111,24 @@ for (const flavour of ["strict", "fma"] as const) describe(`${flavour} kernels`,
         two.set(row, k);
         wasm.matmul(two, 0, b, 0, paired, 0, 2, k, n, false, false, false); // m = 2: the 2×16 tile
         expect(Array.from(lone), `k ${k}`).toEqual(Array.from(paired.subarray(0, n)));
+      }
+    });
+    it("attention stays inside the scratch attentionScratchFloats gives it and reads none it has not written", () => {
+      const k = instantiateKernels(undefined, flavour), arena = new Arena(k.memory), GUARD = 64;
+      // [H, Hkv, dh, pos0, tq]: the locked prefill; keys copied (past 64) with GQA and a lone row; two chunks at an offset; a pair; a decode row; dh 20 row by row
+      for (const [H, Hkv, dh, pos0, tq] of [[4, 4, 16, 0, 32], [2, 1, 64, 70, 13], [3, 3, 32, 5, 40], [1, 1, 16, 0, 2], [4, 2, 16, 30, 1], [2, 2, 20, 3, 9]] as const) {
+        const D = H * dh, ld = Math.ceil((D + 2 * Hkv * dh) / 16) * 16, n = pos0 + tq, floats = attentionScratchFloats(n, dh);
+        const qkv = arena.put(rand(n * ld)), z = arena.alloc(tq * D), scratch = arena.alloc(floats + GUARD);
+        const run = (fill: number): Float32Array => {
+          arena.heap.fill(fill, scratch, scratch + floats);
+          arena.heap.fill(12345, scratch + floats, scratch + floats + GUARD);
+          k.attention(qkv * 4, ld * 4, z * 4, D * 4, tq, pos0, H, Hkv, dh, 0.25, scratch * 4, 0, H);
+          expect(arena.heap.subarray(scratch + floats, scratch + floats + GUARD).every((v) => v === 12345), `H ${H} dh ${dh} pos0 ${pos0} tq ${tq}: past the scratch`).toBe(true);
+          return arena.heap.slice(z, z + tq * D);
+        };
+        const poisoned = run(Number.NaN); // a read of scratch it did not write would poison the sums
+        expect(poisoned.every(Number.isFinite), `H ${H} dh ${dh} pos0 ${pos0} tq ${tq}: finite`).toBe(true);
+        expect(Array.from(run(0))).toEqual(Array.from(poisoned));
       }
     });
     it("elementwise add, sub, mul, div — same shape, a bias row, one value — give the reference's bits (one IEEE operation each)", () => {
