@@ -1,8 +1,8 @@
 // Matrix products (and a prefill's attention, and large activations) on several threads over one
 // shared WebAssembly memory. The calling thread cuts C's columns into chunks (multiples of 32, so
-// each keeps the fast tiles; about sixteen per thread) — or attention's query heads into groups sharing
-// a key/value head, or an activation's floats into runs of whole vectors —,
-// wakes each helper through a control block in the shared memory (Atomics.notify), and every
+// each keeps the fast tiles; about sixteen per thread) — or attention's query heads into groups
+// sharing a key/value head, or an activation's floats into runs of whole vectors —, wakes each
+// helper through a control block in the shared memory (Atomics.notify), and every
 // thread — the caller too — takes the next chunk from a shared counter (Atomics.add) until none
 // is left; the caller then waits (Atomics.wait) for the helpers. A thread slowed down (a busy
 // core, a cold cache, a late wake-up) takes fewer chunks instead of holding the others up. Each

@@ -887,7 +887,7 @@
   ;; of 16 rows, each [dh][16] (row j in lane j mod 16), rows n … past zero — a chunk of one head's
   ;; queries, for Sᵀ = K·Qᵀ. Four rows at a time through a 4×4 transpose, the last n mod 4 one
   ;; float at a time.
-  (func $pack_lanes (param $k i32) (param $ld i32) (param $n i32) (param $dh i32) (param $dst i32)
+  (func $pack_lanes (param $src i32) (param $ld i32) (param $n i32) (param $dh i32) (param $dst i32)
     (local $j i32) (local $e i32) (local $n4 i32) (local $ps i32) (local $pd i32) (local $pw i32) (local $row i32)
     (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $ab0 v128) (local $ab1 v128) (local $cd0 v128) (local $cd1 v128)
     (local.set $pw (i32.shl (local.get $dh) (i32.const 6))) ;; bytes per panel
@@ -896,7 +896,7 @@
     (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
     (block $jdone (loop $jl
       (br_if $jdone (i32.ge_u (local.get $j) (local.get $n4)))
-      (local.set $ps (i32.add (local.get $k) (i32.mul (local.get $j) (local.get $ld))))
+      (local.set $ps (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $ld))))
       (local.set $pd (i32.add (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $pw)))
                               (i32.shl (i32.and (local.get $j) (i32.const 15)) (i32.const 2))))
       (local.set $e (i32.const 0))
@@ -921,7 +921,7 @@
       (br $jl)))
     (block $tdone (loop $tl
       (br_if $tdone (i32.ge_u (local.get $j) (local.get $n)))
-      (local.set $ps (i32.add (local.get $k) (i32.mul (local.get $j) (local.get $ld))))
+      (local.set $ps (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $ld))))
       (local.set $pd (i32.add (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $j) (i32.const 4)) (local.get $pw)))
                               (i32.shl (i32.and (local.get $j) (i32.const 15)) (i32.const 2))))
       (local.set $e (i32.const 0))
@@ -1037,7 +1037,7 @@
   ;; apart: at 512 positions, read in place, the kernel ran 1.10–1.15× slower; at 32, copying cost
   ;; 4–5%). Scratch: 2·n·dh + 32·(dh + n + 1) floats, n = pos0 + tq (attentionScratchFloats in
   ;; wasm-module.ts).
-  (func $attention_t
+  (func $attention_transposed
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
     (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scratch i32) (param $h0 i32) (param $h1 i32)
     (local $n i32) (local $D i32) (local $qp i32) (local $st i32) (local $pw i32) (local $h i32) (local $g i32) (local $kb i32) (local $vb i32)
@@ -1063,10 +1063,9 @@
             (then
               (local.set $dr (i32.shl (local.get $dh) (i32.const 2)))
               (call $copy_rows (local.get $kb) (local.get $ld) (local.get $n) (local.get $dr) (local.get $scratch))
+              (call $copy_rows (local.get $vb) (local.get $ld) (local.get $n) (local.get $dr) (i32.add (local.get $scratch) (i32.mul (local.get $n) (local.get $dr))))
               (local.set $kb (local.get $scratch))
-              (local.set $vb (i32.add (local.get $kb) (i32.mul (local.get $n) (local.get $dr))))
-              (call $copy_rows (i32.add (local.get $qkv) (i32.shl (i32.add (local.get $D) (i32.mul (i32.add (local.get $Hkv) (local.get $g)) (local.get $dh))) (i32.const 2)))
-                (local.get $ld) (local.get $n) (local.get $dr) (local.get $vb))))
+              (local.set $vb (i32.add (local.get $scratch) (i32.mul (local.get $n) (local.get $dr))))))
           (local.set $prev (local.get $g))))
       (local.set $c0 (i32.const 0))
       (block $cdone (loop $cl
@@ -1086,12 +1085,12 @@
               (call $tile2x16 (local.get $kb) (local.get $dr) (i32.add (local.get $qp) (i32.mul (local.get $pp) (local.get $pw)))
                 (i32.add (local.get $st) (i32.shl (local.get $pp) (i32.const 6))) (i32.const 128) (local.get $dh) (i32.const 0)
                 (i32.shr_u (local.get $nk) (i32.const 1)) (i32.const 0))))
-          (if (i32.and (local.get $nk) (i32.const 1))
+          (if (i32.and (local.get $nk) (i32.const 1)) ;; an odd last key: one row, the same sums
             (then
-              (call $tile2x16 (i32.add (local.get $kb) (i32.mul (i32.sub (local.get $nk) (i32.const 1)) (local.get $dr))) (i32.const 0)
+              (call $tile1x16 (i32.add (local.get $kb) (i32.mul (i32.sub (local.get $nk) (i32.const 1)) (local.get $dr)))
                 (i32.add (local.get $qp) (i32.mul (local.get $pp) (local.get $pw)))
                 (i32.add (i32.add (local.get $st) (i32.shl (local.get $pp) (i32.const 6))) (i32.shl (i32.sub (local.get $nk) (i32.const 1)) (i32.const 7)))
-                (i32.const 128) (local.get $dh) (i32.const 0) (i32.const 1) (i32.const 0))))
+                (local.get $dh) (i32.const 0) (i32.const 0))))
           (local.set $pp (i32.add (local.get $pp) (i32.const 1)))
           (br_if $pl (i32.lt_u (i32.shl (local.get $pp) (i32.const 4)) (local.get $cq))))
         ;; the softmaxes, four queries at a time
@@ -1130,8 +1129,8 @@
   ;; query head h reads key/value head floor(h·Hkv/H) (grouped-query attention when Hkv < H). Keys
   ;; and values of positions 0 … pos0+tq−1 are already in place (a KV cache is just earlier rows).
   ;; z [tq, H·dh] rows are ldz bytes apart. scores: scratch for pos0+tq+3 floats, or, where tq ≥ 2
-  ;; and dh is a multiple of 16, for $attention_t (its comment says how much). Only query heads
-  ;; h0 ≤ h < h1 (threads split the heads).
+  ;; and dh is a multiple of 16, for $attention_transposed (its comment says how much). Only query
+  ;; heads h0 ≤ h < h1 (threads split the heads).
   (func (export "attention")
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
     (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scores i32) (param $h0 i32) (param $h1 i32)
@@ -1139,7 +1138,7 @@
     (local $n4 i32) (local $j i32) (local $sum f32) (local $m f32)
     (if (i32.and (i32.ge_u (local.get $tq) (i32.const 2)) (i32.and (i32.eqz (i32.and (local.get $dh) (i32.const 15))) (i32.ne (local.get $dh) (i32.const 0))))
       (then
-        (call $attention_t (local.get $qkv) (local.get $ld) (local.get $z) (local.get $ldz) (local.get $tq) (local.get $pos0)
+        (call $attention_transposed (local.get $qkv) (local.get $ld) (local.get $z) (local.get $ldz) (local.get $tq) (local.get $pos0)
           (local.get $H) (local.get $Hkv) (local.get $dh) (local.get $scale) (local.get $scores) (local.get $h0) (local.get $h1))
         (return)))
     (local.set $h (local.get $h0))
@@ -1284,31 +1283,13 @@
 
   ;; ---------- the imported families' row and elementwise kernels (inference) ----------
 
-  ;; Σ p[i] (or, with $square, Σ (p[i] − μ)²) over n16 floats, a multiple of 16, in four
-  ;; accumulators of four lanes; returns them added lane by lane (the caller takes the lanes' sum).
+  ;; Σ p[i] (or, with $square, Σ (p[i] − μ)²) over n16 floats of one row (a multiple of 16; 0 gives
+  ;; 0): $sum16x2 with the row as both of its rows, the second result dropped — one summing loop, so
+  ;; a row's bits are the same alone (a decode, a quad's leftover rows) as in a quad.
   (func $sum16 (param $p i32) (param $n16 i32) (param $mu4 v128) (param $square i32) (result v128)
-    (local $end i32) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $t v128)
-    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n16) (i32.const 2))))
-    (block $done (loop $l
-      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      (if (local.get $square)
-        (then
-          (local.set $t (f32x4.sub (v128.load offset=0 (local.get $p)) (local.get $mu4)))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $t) (local.get $t))))
-          (local.set $t (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $mu4)))
-          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $t) (local.get $t))))
-          (local.set $t (f32x4.sub (v128.load offset=32 (local.get $p)) (local.get $mu4)))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $t) (local.get $t))))
-          (local.set $t (f32x4.sub (v128.load offset=48 (local.get $p)) (local.get $mu4)))
-          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $t) (local.get $t)))))
-        (else
-          (local.set $a0 (f32x4.add (local.get $a0) (v128.load offset=0 (local.get $p))))
-          (local.set $a1 (f32x4.add (local.get $a1) (v128.load offset=16 (local.get $p))))
-          (local.set $a2 (f32x4.add (local.get $a2) (v128.load offset=32 (local.get $p))))
-          (local.set $a3 (f32x4.add (local.get $a3) (v128.load offset=48 (local.get $p))))))
-      (local.set $p (i32.add (local.get $p) (i32.const 64)))
-      (br $l)))
-    (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))))
+    (if (result v128) (local.get $n16)
+      (then (call $sum16x2 (local.get $p) (i32.const 0) (local.get $n16) (local.get $mu4) (local.get $mu4) (local.get $square)) (drop))
+      (else (v128.const f32x4 0 0 0 0))))
 
   ;; [Σ lanes of a, Σ lanes of b, Σ lanes of c, Σ lanes of d], each as $hsum adds them,
   ;; (l0 + l1) + (l2 + l3): a 4×4 transpose, then three adds.
@@ -1324,8 +1305,10 @@
       (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab1) (local.get $cd1))      ;; lane 2s
                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab1) (local.get $cd1)))))
 
-  ;; $sum16 over two rows ld bytes apart at once (eight accumulators, no call per row): the same
-  ;; sums in the same order, so the same two results — a row's bits do not depend on its neighbours.
+  ;; Σ p[i] (or, with $square, Σ (p[i] − μ)², μ each row's own) over n16 floats (a multiple of 16,
+  ;; at least 16) of two rows ld bytes apart at once: each row in four accumulators of four lanes
+  ;; (vector 4i + r into accumulator r), returned added lane by lane as (a0 + a1) + (a2 + a3) — the
+  ;; caller takes the lanes' sum. Eight chains a quarter as long as one, no call or branch per row.
   (func $sum16x2 (param $p i32) (param $ld i32) (param $n16 i32) (param $mu0 v128) (param $mu1 v128) (param $square i32) (result v128 v128)
     (local $q i32) (local $end i32) (local $t v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
