@@ -70,9 +70,10 @@ for (let i = 0; i <= 200_000; i++) {
 }
 console.log(`erf(x) ≈ x·P(x²/c²)/Q(x²/c²) on [0, ${C}]: worst error ${worst64.toExponential(2)} in float64 (Q ≥ ${minQ.toFixed(3)}: no pole)`);
 
-// For the kernel: erf(x/√2) = x·P'(x²)/Q'(x²), P'ₖ = Pₖ/(√2·(2c²)ᵏ), Q'ₖ = Qₖ/(2c²)ᵏ, x clamped to ±c√2; in float32.
+// For the kernel: ½erf(x/√2) = x·P'(x²)/Q'(x²), P'ₖ = Pₖ/(2√2·(2c²)ᵏ), Q'ₖ = Qₖ/(2c²)ᵏ, x clamped to ±c√2;
+// in float32 (the ½ is exact there: the kernel's Φ = ½ + x·P'/Q' has the bits of ½(1 + x·2P'/Q')).
 const f = Math.fround;
-const Pk = best.P.map((v, k) => f((v * Math.SQRT1_2) / (2 * C * C) ** k)), Qk = best.Q.map((v, k) => f(v / (2 * C * C) ** k)), clamp = f(C * Math.SQRT2);
+const Pk = best.P.map((v, k) => f((v * Math.SQRT1_2) / 2 / (2 * C * C) ** k)), Qk = best.Q.map((v, k) => f(v / (2 * C * C) ** k)), clamp = f(C * Math.SQRT2);
 console.log(`P' (1, x², … x¹⁰): ${Pk.map((v) => v.toPrecision(9)).join(" ")}`);
 console.log(`Q' (1, x², … x¹⁰): ${Qk.map((v) => v.toPrecision(9)).join(" ")}`);
 console.log(`clamp: ±${clamp.toPrecision(9)}`);
@@ -81,7 +82,7 @@ for (const fused of [false, true]) {
   let worst = 0;
   for (let i = 0; i <= 400_000; i++) {
     const x = f(-8 + (16 * i) / 400_000), c = Math.min(Math.max(x, -clamp), clamp), s = f(c * c);
-    worst = Math.max(worst, Math.abs(f(f(c * horner(Pk, s, fused)) / horner(Qk, s, fused)) - erf(x * Math.SQRT1_2)));
+    worst = Math.max(worst, Math.abs(2 * f(f(c * horner(Pk, s, fused)) / horner(Qk, s, fused)) - erf(x * Math.SQRT1_2)));
   }
   console.log(`float32, ${fused ? "fused multiply-add" : "mul then add"}: erf(x/√2) within ${worst.toExponential(2)} on [−8, 8]`);
 }

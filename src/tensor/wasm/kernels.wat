@@ -49,12 +49,12 @@
   (global $i32x4:-1_-1_0_0 v128 (v128.const i32x4 -1 -1 0 0))
   (global $i32x4:-1_-1_-1_0 v128 (v128.const i32x4 -1 -1 -1 0))
   (global $f32x4:12582912 v128 (v128.const f32x4 12582912 12582912 12582912 12582912))
-  (global $f32x4:0.797884464 v128 (v128.const f32x4 0.797884464 0.797884464 0.797884464 0.797884464))
-  (global $f32x4:0.0679739490 v128 (v128.const f32x4 0.0679739490 0.0679739490 0.0679739490 0.0679739490))
-  (global $f32x4:0.00936770625 v128 (v128.const f32x4 0.00936770625 0.00936770625 0.00936770625 0.00936770625))
-  (global $f32x4:0.000339927297 v128 (v128.const f32x4 0.000339927297 0.000339927297 0.000339927297 0.000339927297))
-  (global $f32x4:0.0000126759614 v128 (v128.const f32x4 0.0000126759614 0.0000126759614 0.0000126759614 0.0000126759614))
-  (global $f32x4:4.50080861e-8 v128 (v128.const f32x4 4.50080861e-8 4.50080861e-8 4.50080861e-8 4.50080861e-8))
+  (global $f32x4:0.398942232 v128 (v128.const f32x4 0.398942232 0.398942232 0.398942232 0.398942232))
+  (global $f32x4:0.0339869745 v128 (v128.const f32x4 0.0339869745 0.0339869745 0.0339869745 0.0339869745))
+  (global $f32x4:0.00468385313 v128 (v128.const f32x4 0.00468385313 0.00468385313 0.00468385313 0.00468385313))
+  (global $f32x4:0.000169963649 v128 (v128.const f32x4 0.000169963649 0.000169963649 0.000169963649 0.000169963649))
+  (global $f32x4:0.00000633798072 v128 (v128.const f32x4 0.00000633798072 0.00000633798072 0.00000633798072 0.00000633798072))
+  (global $f32x4:2.25040431e-8 v128 (v128.const f32x4 2.25040431e-8 2.25040431e-8 2.25040431e-8 2.25040431e-8))
   (global $f32x4:0.251858681 v128 (v128.const f32x4 0.251858681 0.251858681 0.251858681 0.251858681))
   (global $f32x4:0.0287184957 v128 (v128.const f32x4 0.0287184957 0.0287184957 0.0287184957 0.0287184957))
   (global $f32x4:0.00189097936 v128 (v128.const f32x4 0.00189097936 0.00189097936 0.00189097936 0.00189097936))
@@ -1523,26 +1523,27 @@
   ;; GELU per lane for inference, x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)) and erf(x/√2) ≈ x·P(x²)/Q(x²):
   ;; a rational fit of degree 5 over 5 in x² (scripts/fit-erf.mjs: near-minimax against erf.ts's
   ;; float64 erf, 1.7e-8 in float64; in float32, within 3.5e-7 of erf for every x — A&S 7.1.26 in
-  ;; $erf4 is within 5.3e-7), x clamped to ±5.5437 where erf(x/√2) rounds to ±1. 28 vector operations
-  ;; per four lanes, 18 in the fma flavour, against $gelu4's A&S form with its eˣ and division (48,
-  ;; 36): the forward of InferenceSession uses it; training keeps $gelu4, whose bits the shipped
-  ;; model's recipe records.
+  ;; $erf4 is within 5.3e-7), x clamped to ±5.5437 where erf(x/√2) rounds to ±1. P's coefficients
+  ;; here are the fit's halved, so Φ = ½ + x·P/Q with no ½x of its own: halving is exact in float32,
+  ;; every step of P's Horner is exactly half of the fit's, and x·(½ + ½e) has the bits of ½x·(1 + e).
+  ;; 27 vector operations per four lanes, 17 in the fma flavour, against $gelu4's A&S form with its eˣ
+  ;; and division (48, 36): the forward of InferenceSession uses it; training keeps $gelu4, whose bits
+  ;; the shipped model's recipe records.
   (func $gelu_rational4 (param $x v128) (result v128)
     (local $c v128) (local $s v128) (local $p v128) (local $q v128)
     (local.set $c (f32x4.pmin (f32x4.pmax (local.get $x) (global.get $f32x4:-5.54371716)) (global.get $f32x4:5.54371716)))
     (local.set $s (f32x4.mul (local.get $c) (local.get $c)))
-    (local.set $p (f32x4.add (f32x4.mul (global.get $f32x4:4.50080861e-8) (local.get $s)) (global.get $f32x4:0.0000126759614)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.000339927297)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.00936770625)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.0679739490)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.797884464)))
+    (local.set $p (f32x4.add (f32x4.mul (global.get $f32x4:2.25040431e-8) (local.get $s)) (global.get $f32x4:0.00000633798072)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.000169963649)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.00468385313)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.0339869745)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $s)) (global.get $f32x4:0.398942232)))
     (local.set $q (f32x4.add (f32x4.mul (global.get $f32x4:0.00000118930427) (local.get $s)) (global.get $f32x4:0.0000738973249)))
     (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $s)) (global.get $f32x4:0.00189097936)))
     (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $s)) (global.get $f32x4:0.0287184957)))
     (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $s)) (global.get $f32x4:0.251858681)))
     (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $s)) (global.get $f32x4:1)))
-    (f32x4.mul (f32x4.mul (global.get $f32x4:0.5) (local.get $x))
-      (f32x4.add (global.get $f32x4:1) (f32x4.div (f32x4.mul (local.get $c) (local.get $p)) (local.get $q)))))
+    (f32x4.mul (local.get $x) (f32x4.add (global.get $f32x4:0.5) (f32x4.div (f32x4.mul (local.get $c) (local.get $p)) (local.get $q)))))
 
   ;; kind 0: ReLU, max(x, 0) (NaN stays NaN); kind 1: SiLU; kind 2: GELU (the rational erf above).
   (func $act4 (param $x v128) (param $kind i32) (result v128)
@@ -1558,14 +1559,16 @@
     (local $end i32) (local $vend i32)
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
     (local.set $vend (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    ;; GELU in a loop of its own: no branch on the kind per four lanes, and only its vectors live
+    ;; GELU in a loop of its own, four vectors a turn (the turn shares its constants' loads): no branch on the kind per four lanes, and only its vectors live
     (if (i32.eq (local.get $kind) (i32.const 2))
       (then
         (block $gdone (loop $g
-          (br_if $gdone (i32.ge_u (i32.add (local.get $x) (i32.const 16)) (local.get $vend)))
+          (br_if $gdone (i32.ge_u (i32.add (local.get $x) (i32.const 48)) (local.get $vend)))
           (v128.store offset=0 (local.get $x) (call $gelu_rational4 (v128.load offset=0 (local.get $x))))
           (v128.store offset=16 (local.get $x) (call $gelu_rational4 (v128.load offset=16 (local.get $x))))
-          (local.set $x (i32.add (local.get $x) (i32.const 32)))
+          (v128.store offset=32 (local.get $x) (call $gelu_rational4 (v128.load offset=32 (local.get $x))))
+          (v128.store offset=48 (local.get $x) (call $gelu_rational4 (v128.load offset=48 (local.get $x))))
+          (local.set $x (i32.add (local.get $x) (i32.const 64)))
           (br $g)))))
     (block $vdone (loop $v
       (br_if $vdone (i32.ge_u (local.get $x) (local.get $vend)))
