@@ -934,79 +934,109 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $tl))))
 
-  ;; C[2, 16] = r ⊙ (A[2, kc] · B[kc, 16]), kc ≥ 1, with A stored transposed — A(r, p) at
-  ;; pa + p·ks + 4r, its two rows side by side (two queries' weights in a row of Sᵀ) — B's rows ldb
-  ;; bytes apart, and row r of the result scaled by the float at pr + 4r (a query's 1/Σ). two = 0:
-  ;; only C's first row is written. The 2×16 tile's loop otherwise.
-  (func $tile2x16t (param $pa i32) (param $ks i32) (param $pb i32) (param $ldb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $two i32) (param $pr i32)
-    (local $x0 v128) (local $x1 v128) (local $b v128)
+;; z = P·V for n ≥ 1 queries, two at a time: C[2, 16] = r ⊙ (A[2, kc] · B[kc, 16]) with A stored
+  ;; transposed — A(r, p) at pa + p·ks + 4r, a pair's two rows side by side (two queries' weights
+  ;; in a row of Sᵀ) — B's rows ldb bytes apart (V), and row r of the result scaled by the float at
+  ;; pr + 4r (a query's 1/Σ). The first pair sums kc keys (what its second query sees), each next
+  ;; pair two more; an odd n ends with one query alone over one key fewer than a pair there would
+  ;; (only its row is written). One call for a column block of a chunk: no call per pair.
+  (func $tile2x16t (param $pa i32) (param $ks i32) (param $pb i32) (param $ldb i32) (param $pc i32) (param $ldc i32) (param $kc i32) (param $n i32) (param $pr i32)
+    (local $p i32) (local $q i32) (local $k i32) (local $x0 v128) (local $x1 v128) (local $b v128)
     (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
-    (loop $k
-      (local.set $x0 (v128.load32_splat offset=0 (local.get $pa)))
-      (local.set $x1 (v128.load32_splat offset=4 (local.get $pa)))
-      (local.set $b (v128.load offset=0 (local.get $pb)))
-      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x0) (local.get $b))))
-      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x1) (local.get $b))))
-      (local.set $b (v128.load offset=16 (local.get $pb)))
-      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x0) (local.get $b))))
-      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x1) (local.get $b))))
-      (local.set $b (v128.load offset=32 (local.get $pb)))
-      (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $x0) (local.get $b))))
-      (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $x1) (local.get $b))))
-      (local.set $b (v128.load offset=48 (local.get $pb)))
-      (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $x0) (local.get $b))))
-      (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $x1) (local.get $b))))
-      (local.set $pa (i32.add (local.get $pa) (local.get $ks)))
-      (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
-      (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
-      (br_if $k (local.get $kc)))
-    (local.set $x0 (v128.load32_splat offset=0 (local.get $pr)))
-    (v128.store offset=0 (local.get $pc) (f32x4.mul (local.get $c00) (local.get $x0)))
-    (v128.store offset=16 (local.get $pc) (f32x4.mul (local.get $c01) (local.get $x0)))
-    (v128.store offset=32 (local.get $pc) (f32x4.mul (local.get $c02) (local.get $x0)))
-    (v128.store offset=48 (local.get $pc) (f32x4.mul (local.get $c03) (local.get $x0)))
-    (if (local.get $two)
-      (then
-        (local.set $x1 (v128.load32_splat offset=4 (local.get $pr)))
-        (v128.store offset=0 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c10) (local.get $x1)))
-        (v128.store offset=16 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c11) (local.get $x1)))
-        (v128.store offset=32 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c12) (local.get $x1)))
-        (v128.store offset=48 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c13) (local.get $x1))))))
+    (loop $pair
+      (if (i32.eq (local.get $n) (i32.const 1)) (then (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))))
+      (local.set $c00 (v128.const f32x4 0 0 0 0))
+      (local.set $c01 (v128.const f32x4 0 0 0 0))
+      (local.set $c02 (v128.const f32x4 0 0 0 0))
+      (local.set $c03 (v128.const f32x4 0 0 0 0))
+      (local.set $c10 (v128.const f32x4 0 0 0 0))
+      (local.set $c11 (v128.const f32x4 0 0 0 0))
+      (local.set $c12 (v128.const f32x4 0 0 0 0))
+      (local.set $c13 (v128.const f32x4 0 0 0 0))
+      (local.set $p (local.get $pa))
+      (local.set $q (local.get $pb))
+      (local.set $k (local.get $kc))
+      (loop $kl
+        (local.set $x0 (v128.load32_splat offset=0 (local.get $p)))
+        (local.set $x1 (v128.load32_splat offset=4 (local.get $p)))
+        (local.set $b (v128.load offset=0 (local.get $q)))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x0) (local.get $b))))
+        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x1) (local.get $b))))
+        (local.set $b (v128.load offset=16 (local.get $q)))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x0) (local.get $b))))
+        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x1) (local.get $b))))
+        (local.set $b (v128.load offset=32 (local.get $q)))
+        (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $x0) (local.get $b))))
+        (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $x1) (local.get $b))))
+        (local.set $b (v128.load offset=48 (local.get $q)))
+        (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $x0) (local.get $b))))
+        (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $x1) (local.get $b))))
+        (local.set $p (i32.add (local.get $p) (local.get $ks)))
+        (local.set $q (i32.add (local.get $q) (local.get $ldb)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $kl (local.get $k)))
+      (local.set $x0 (v128.load32_splat offset=0 (local.get $pr)))
+      (v128.store offset=0 (local.get $pc) (f32x4.mul (local.get $c00) (local.get $x0)))
+      (v128.store offset=16 (local.get $pc) (f32x4.mul (local.get $c01) (local.get $x0)))
+      (v128.store offset=32 (local.get $pc) (f32x4.mul (local.get $c02) (local.get $x0)))
+      (v128.store offset=48 (local.get $pc) (f32x4.mul (local.get $c03) (local.get $x0)))
+      (if (i32.ge_u (local.get $n) (i32.const 2))
+        (then
+          (local.set $x1 (v128.load32_splat offset=4 (local.get $pr)))
+          (v128.store offset=0 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c10) (local.get $x1)))
+          (v128.store offset=16 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c11) (local.get $x1)))
+          (v128.store offset=32 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c12) (local.get $x1)))
+          (v128.store offset=48 (i32.add (local.get $pc) (local.get $ldc)) (f32x4.mul (local.get $c13) (local.get $x1)))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
+      (local.set $pr (i32.add (local.get $pr) (i32.const 8)))
+      (local.set $pc (i32.add (local.get $pc) (i32.shl (local.get $ldc) (i32.const 1))))
+      (local.set $kc (i32.add (local.get $kc) (i32.const 2)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+      (br_if $pair (i32.gt_s (local.get $n) (i32.const 0)))))
 
-  ;; Softmax down one column block of transposed scores, unnormalised: four queries in the lanes,
-  ;; the first at position p0, keys 0 … nb − 1 down the rows (ld bytes apart, 1 ≤ nb ≤ p0 + 4),
-  ;; unscaled. Each lane ← e^(scale·(x − max)) over the keys it sees, and its 1/Σ goes to pr (the
-  ;; product with V scales by it). The three keys past p0 are masked to −∞ in the lanes that do not
-  ;; see them (their weights come out 0); maxima, then exps and sums, run down the rows with no lane
-  ;; crossing: one division for four queries.
-  (func $softmax_down (param $p i32) (param $ld i32) (param $p0 i32) (param $nb i32) (param $scale f32) (param $pr i32)
-    (local $q i32) (local $end i32) (local $mx v128) (local $s4 v128) (local $acc v128) (local $e v128)
-    (local.set $end (i32.add (local.get $p) (i32.mul (local.get $nb) (local.get $ld))))
-    (local.set $q (i32.add (local.get $p) (i32.mul (i32.add (local.get $p0) (i32.const 1)) (local.get $ld))))
-    (if (i32.lt_u (local.get $q) (local.get $end))
-      (then (v128.store (local.get $q) (v128.bitselect (global.get $f32x4:-inf) (v128.load (local.get $q)) (global.get $i32x4:-1_0_0_0)))))
-    (local.set $q (i32.add (local.get $q) (local.get $ld)))
-    (if (i32.lt_u (local.get $q) (local.get $end))
-      (then (v128.store (local.get $q) (v128.bitselect (global.get $f32x4:-inf) (v128.load (local.get $q)) (global.get $i32x4:-1_-1_0_0)))))
-    (local.set $q (i32.add (local.get $q) (local.get $ld)))
-    (if (i32.lt_u (local.get $q) (local.get $end))
-      (then (v128.store (local.get $q) (v128.bitselect (global.get $f32x4:-inf) (v128.load (local.get $q)) (global.get $i32x4:-1_-1_-1_0)))))
-    ;; pmax is one instruction (max's NaN rules cost several); a NaN score still poisons its sum below
-    (local.set $mx (global.get $f32x4:-inf))
-    (local.set $q (local.get $p))
-    (loop $ml
-      (local.set $mx (f32x4.pmax (local.get $mx) (v128.load (local.get $q))))
-      (local.set $q (i32.add (local.get $q) (local.get $ld)))
-      (br_if $ml (i32.lt_u (local.get $q) (local.get $end))))
+;; Softmax down the columns of transposed scores, unnormalised, four queries (a column block) at
+  ;; a time: cq queries in the lanes, the first at position p0, keys down the rows (ld bytes apart),
+  ;; n keys in all, unscaled; the block at p0 + b sees keys 0 … min(p0 + b + 4, n) − 1. Each lane ←
+  ;; e^(scale·(x − max)) over the keys it sees, and its 1/Σ goes to pr + 4·(its query) (the product
+  ;; with V scales by it). The three keys past a block's first query are masked to −∞ in the lanes
+  ;; that do not see them (their weights come out 0); maxima, then exps and sums, run down the rows
+  ;; with no lane crossing: one division for four queries. One call for a chunk: no call per block.
+  (func $softmax_down (param $p i32) (param $ld i32) (param $p0 i32) (param $n i32) (param $cq i32) (param $scale f32) (param $pr i32)
+    (local $q i32) (local $end i32) (local $nb i32) (local $mx v128) (local $s4 v128) (local $acc v128) (local $e v128)
     (local.set $s4 (f32x4.splat (local.get $scale)))
-    (local.set $q (local.get $p))
-    (loop $xl
-      (local.set $e (call $exp4 (f32x4.mul (f32x4.sub (v128.load (local.get $q)) (local.get $mx)) (local.get $s4))))
-      (v128.store (local.get $q) (local.get $e))
-      (local.set $acc (f32x4.add (local.get $acc) (local.get $e)))
+    (loop $block
+      (local.set $nb (select (i32.add (local.get $p0) (i32.const 4)) (local.get $n) (i32.lt_u (i32.add (local.get $p0) (i32.const 4)) (local.get $n))))
+      (local.set $end (i32.add (local.get $p) (i32.mul (local.get $nb) (local.get $ld))))
+      (local.set $q (i32.add (local.get $p) (i32.mul (i32.add (local.get $p0) (i32.const 1)) (local.get $ld))))
+      (if (i32.lt_u (local.get $q) (local.get $end))
+        (then (v128.store (local.get $q) (v128.bitselect (global.get $f32x4:-inf) (v128.load (local.get $q)) (global.get $i32x4:-1_0_0_0)))))
       (local.set $q (i32.add (local.get $q) (local.get $ld)))
-      (br_if $xl (i32.lt_u (local.get $q) (local.get $end))))
-    (v128.store (local.get $pr) (f32x4.div (global.get $f32x4:1) (local.get $acc))))
+      (if (i32.lt_u (local.get $q) (local.get $end))
+        (then (v128.store (local.get $q) (v128.bitselect (global.get $f32x4:-inf) (v128.load (local.get $q)) (global.get $i32x4:-1_-1_0_0)))))
+      (local.set $q (i32.add (local.get $q) (local.get $ld)))
+      (if (i32.lt_u (local.get $q) (local.get $end))
+        (then (v128.store (local.get $q) (v128.bitselect (global.get $f32x4:-inf) (v128.load (local.get $q)) (global.get $i32x4:-1_-1_-1_0)))))
+      ;; pmax is one instruction (max's NaN rules cost several); a NaN score still poisons its sum below
+      (local.set $mx (global.get $f32x4:-inf))
+      (local.set $q (local.get $p))
+      (loop $ml
+        (local.set $mx (f32x4.pmax (local.get $mx) (v128.load (local.get $q))))
+        (local.set $q (i32.add (local.get $q) (local.get $ld)))
+        (br_if $ml (i32.lt_u (local.get $q) (local.get $end))))
+      (local.set $acc (v128.const f32x4 0 0 0 0))
+      (local.set $q (local.get $p))
+      (loop $xl
+        (local.set $e (call $exp4 (f32x4.mul (f32x4.sub (v128.load (local.get $q)) (local.get $mx)) (local.get $s4))))
+        (v128.store (local.get $q) (local.get $e))
+        (local.set $acc (f32x4.add (local.get $acc) (local.get $e)))
+        (local.set $q (i32.add (local.get $q) (local.get $ld)))
+        (br_if $xl (i32.lt_u (local.get $q) (local.get $end))))
+      (v128.store (local.get $pr) (f32x4.div (global.get $f32x4:1) (local.get $acc)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $pr (i32.add (local.get $pr) (i32.const 16)))
+      (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+      (local.set $cq (i32.sub (local.get $cq) (i32.const 4)))
+      (br_if $block (i32.gt_s (local.get $cq) (i32.const 0)))))
 
   ;; n rows of w bytes (a multiple of 64), ld bytes apart at src, copied together to dst.
   (func $copy_rows (param $src i32) (param $ld i32) (param $n i32) (param $w i32) (param $dst i32)
@@ -1041,7 +1071,7 @@
     (param $qkv i32) (param $ld i32) (param $z i32) (param $ldz i32) (param $tq i32) (param $pos0 i32)
     (param $H i32) (param $Hkv i32) (param $dh i32) (param $scale f32) (param $scratch i32) (param $h0 i32) (param $h1 i32)
     (local $n i32) (local $D i32) (local $qp i32) (local $st i32) (local $pw i32) (local $h i32) (local $g i32) (local $kb i32) (local $vb i32)
-    (local $c0 i32) (local $cq i32) (local $pp i32) (local $nk i32) (local $b i32) (local $p0 i32) (local $i i32) (local $two i32) (local $col i32)
+    (local $c0 i32) (local $cq i32) (local $pp i32) (local $nk i32) (local $col i32)
     (local $dr i32) (local $prev i32) (local $rs i32)
     (local.set $n (i32.add (local.get $pos0) (local.get $tq)))
     (local.set $D (i32.mul (local.get $H) (local.get $dh)))
@@ -1094,31 +1124,18 @@
           (local.set $pp (i32.add (local.get $pp) (i32.const 1)))
           (br_if $pl (i32.lt_u (i32.shl (local.get $pp) (i32.const 4)) (local.get $cq))))
         ;; the softmaxes, four queries at a time
-        (local.set $b (i32.const 0))
-        (loop $bl
-          (local.set $p0 (i32.add (i32.add (local.get $pos0) (local.get $c0)) (local.get $b)))
-          (call $softmax_down (i32.add (local.get $st) (i32.shl (local.get $b) (i32.const 2))) (i32.const 128) (local.get $p0)
-            (select (i32.add (local.get $p0) (i32.const 4)) (local.get $n) (i32.lt_u (i32.add (local.get $p0) (i32.const 4)) (local.get $n)))
-            (local.get $scale) (i32.add (local.get $rs) (i32.shl (local.get $b) (i32.const 2))))
-          (local.set $b (i32.add (local.get $b) (i32.const 4)))
-          (br_if $bl (i32.lt_u (local.get $b) (local.get $cq))))
-        ;; z = P·V, a pair of queries and 16 columns at a time, over the keys the pair sees
-        (local.set $i (i32.const 0))
-        (loop $il
-          (local.set $two (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $cq)))
-          (local.set $col (i32.const 0))
-          (loop $zl
-            (call $tile2x16t (i32.add (local.get $st) (i32.shl (local.get $i) (i32.const 2))) (i32.const 128)
-              (i32.add (local.get $vb) (i32.shl (local.get $col) (i32.const 2))) (local.get $dr)
-              (i32.add (i32.add (local.get $z) (i32.mul (i32.add (local.get $c0) (local.get $i)) (local.get $ldz)))
-                       (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $col)) (i32.const 2)))
-              (local.get $ldz)
-              (i32.add (i32.add (i32.add (local.get $pos0) (local.get $c0)) (local.get $i)) (i32.add (i32.const 1) (local.get $two)))
-              (local.get $two) (i32.add (local.get $rs) (i32.shl (local.get $i) (i32.const 2))))
-            (local.set $col (i32.add (local.get $col) (i32.const 16)))
-            (br_if $zl (i32.lt_u (local.get $col) (local.get $dh))))
-          (local.set $i (i32.add (local.get $i) (i32.const 2)))
-          (br_if $il (i32.lt_u (local.get $i) (local.get $cq))))
+        (call $softmax_down (local.get $st) (i32.const 128) (i32.add (local.get $pos0) (local.get $c0)) (local.get $n) (local.get $cq)
+          (local.get $scale) (local.get $rs))
+        ;; z = P·V, 16 columns at a time, each call the chunk's queries by pairs over the keys each pair sees
+        (local.set $col (i32.const 0))
+        (loop $zl
+          (call $tile2x16t (local.get $st) (i32.const 128)
+            (i32.add (local.get $vb) (i32.shl (local.get $col) (i32.const 2))) (local.get $dr)
+            (i32.add (i32.add (local.get $z) (i32.mul (local.get $c0) (local.get $ldz)))
+                     (i32.shl (i32.add (i32.mul (local.get $h) (local.get $dh)) (local.get $col)) (i32.const 2)))
+            (local.get $ldz) (i32.add (i32.add (local.get $pos0) (local.get $c0)) (i32.const 2)) (local.get $cq) (local.get $rs))
+          (local.set $col (i32.add (local.get $col) (i32.const 16)))
+          (br_if $zl (i32.lt_u (local.get $col) (local.get $dh))))
         (local.set $c0 (i32.add (local.get $c0) (i32.const 32)))
         (br $cl)))
       (local.set $h (i32.add (local.get $h) (i32.const 1)))
