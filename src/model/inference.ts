@@ -43,7 +43,7 @@ export class InferenceSession {
   private readonly unembed: Packed;
   private readonly WE: Float32Array;
   private readonly heapWE: number; // W_E's offset in the runtime's memory too, when it is small (0: not there)
-  private readonly pos: Float32Array | null; // learned or sinusoidal rows [T, d]
+  private readonly pos: number; // learned or sinusoidal rows [T, d] in the runtime's memory (0: none)
   private readonly rope: { cos: number; sin: number } | null;
   private readonly lnf: { w: number; b: number } | null;
   private readonly buf: { h: number; xn: number; z: number; attn: number; mlp: number; gate: number; mlpOut: number; logits: number };
@@ -89,11 +89,12 @@ export class InferenceSession {
       });
     }
     this.WE = get("embed.W_E");
-    // A small embedding also in the runtime's memory: a row is then one copyWithin, not a subarray
-    // made and copied (~1 µs of a 32-token locked forward); a large one is not held twice.
+    // A small embedding also in the runtime's memory: its rows are then one `gather` call, not a
+    // subarray made and copied per token (~1 µs of a 32-token locked forward); a large one is not
+    // held twice.
     this.heapWE = this.WE.length <= SMALL_EMBEDDING ? rt.put(this.WE) : 0;
     this.unembed = c.tied_embeddings ? rt.pack(this.WE, d, V, true) : rt.pack(get("unembed.W_U"), d, V, false);
-    this.pos = c.positional === "learned" ? get("pos_embed.W_pos") : c.positional === "sinusoidal" ? Float32Array.from(sinusoidalTable(T, d, "f32").data) : null;
+    this.pos = c.positional === "learned" ? put("pos_embed.W_pos") : c.positional === "sinusoidal" ? rt.put(sinusoidalTable(T, d, "f32").data) : 0;
     if (A.rotary_dim > 0) {
       const { cos, sin } = ropeTables(T, A.rotary_dim, c.rope_base, "f32");
       this.rope = { cos: rt.put(cos.data), sin: rt.put(sin.data) };
@@ -106,7 +107,7 @@ export class InferenceSession {
     // Room for the runtime's scratch (attention's) past the top, taken now so that no operation
     // grows — and so replaces — the memory in the middle of a step.
     const mark = rt.top;
-    rt.alloc(rt.attentionScratch(T, A.d_head) + 64);
+    rt.alloc(rt.attentionScratch(T, A.d_head) + T + 64); // and `gather`'s ids
     rt.top = mark;
   }
 
@@ -141,19 +142,16 @@ export class InferenceSession {
     const d = c.d_model, H = A.n_heads, dh = A.d_head, D = H * dh, F = c.d_ff, V = c.vocab_size;
     const q3 = pad16(D + 2 * A.n_kv_heads * dh), dP = pad16(d), fP = pad16(F), vP = pad16(V);
     const { h, xn, z, attn, mlp, gate, mlpOut, logits } = this.buf;
-    const heap = rt.heap;
+    // h = W_E[id] (+ W_pos[t]): a small embedding's rows in one call
+    if (this.heapWE !== 0) rt.gather(this.heapWE, ids, d, h);
+    else for (let t = 0; t < T; t++) rt.heap.set(this.WE.subarray(ids[t]! * d, ids[t]! * d + d), h + t * d);
+    if (this.pos !== 0) rt.addRows(h, d, this.pos + T0 * d, d, 0, T, d);
     const norm = (src: number, dst: number, w: number, b: number): void => {
       if (spec.block.ln1.kind === "layernorm") rt.layerNorm(src, dst, w, b, T, d, c.ln_eps);
       else rt.rmsNorm(src, dst, w, T, d, c.ln_eps);
     };
     const activate = (at: number): void => rt.activate(at, T * fP, M!.activation as RuntimeActivation); // padding columns stay act(0) = 0
 
-    // h = W_E[id] (+ W_pos[t])
-    for (let t = 0; t < T; t++) {
-      if (this.heapWE !== 0) heap.copyWithin(h + t * d, this.heapWE + ids[t]! * d, this.heapWE + ids[t]! * d + d);
-      else heap.set(this.WE.subarray(ids[t]! * d, ids[t]! * d + d), h + t * d);
-      if (this.pos !== null) for (let i = 0; i < d; i++) heap[h + t * d + i] = heap[h + t * d + i]! + this.pos[(T0 + t) * d + i]!;
-    }
     // The output products add straight into the residual stream, their biases with them, where its
     // rows are as wide as the products' (d a multiple of 16) and the block does not read the stream
     // again before the add (a parallel block normalises it for its MLP after attention). Every

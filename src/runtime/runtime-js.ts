@@ -12,7 +12,7 @@ const ACT: Record<RuntimeActivation, (x: number) => number> = {
   silu: (x) => x / (1 + Math.exp(-x)),
 };
 
-type Ops = Pick<Runtime, "gemm" | "layerNorm" | "rmsNorm" | "activate" | "mul" | "attention" | "rope" | "addRows">;
+type Ops = Pick<Runtime, "gemm" | "layerNorm" | "rmsNorm" | "activate" | "mul" | "attention" | "rope" | "addRows" | "gather">;
 
 /** The arithmetic of the seam over whatever memory `memory()` returns (the WebAssembly runtime borrows the loops it lacks). */
 export function jsOps(memory: () => Float32Array): Ops {
@@ -99,6 +99,9 @@ export function jsOps(memory: () => Float32Array): Ops {
           }
         }
       }
+    }),
+    gather: fresh((table: number, ids: readonly number[], width: number, dst: number) => {
+      ids.forEach((id, t) => heap.copyWithin(dst + t * width, table + id * width, table + id * width + width));
     }),
     addRows: fresh((dst: number, ldd: number, src: number, lds: number, bias: number, rows: number, width: number) => {
       for (let r = 0; r < rows; r++) {

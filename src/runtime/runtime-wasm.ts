@@ -64,6 +64,12 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     },
     attentionScratch: (positions, dh) => pad16(attentionScratchFloats(positions, dh)) * threads,
     rope: (x, ld, rows, blocks, dh, rd, cos, sin, pos0) => k.rope(x * F, ld * F, rows, blocks, dh, rd, cos * F, sin * F, pos0),
+    gather(table, ids, width, dst) {
+      const mark = arena.top, at = arena.alloc(ids.length), heap = arena.heap; // the ids as floats past the top, for the one call
+      for (let t = 0; t < ids.length; t++) heap[at + t] = ids[t]!;
+      k.gatherRows(table * F, at * F, ids.length, width, dst * F);
+      arena.top = mark;
+    },
     addRows: (dst, ldd, src, lds, bias, rows, width) => k.addRows(dst * F, ldd * F, src * F, lds * F, bias * F, rows, width),
   };
 }

@@ -51,6 +51,8 @@ export interface Runtime {
   attentionScratch(positions: number, dh: number): number;
   /** RoPE in place on the first rd dims of `blocks` dh-wide blocks of `rows` rows (ld apart), row t at position pos0 + t; cos/sin tables [positions, rd]. */
   rope(x: number, ld: number, rows: number, blocks: number, dh: number, rd: number, cos: number, sin: number, pos0: number): void;
+  /** dst row t ← table row ids[t], rows of `width` floats dense at both ends (an embedding lookup; ids already checked). */
+  gather(table: number, ids: readonly number[], width: number, dst: number): void;
   /** dst[r] += src[r] (if src ≠ 0) + bias (if bias ≠ 0), rows ldd / lds floats apart. */
   addRows(dst: number, ldd: number, src: number, lds: number, bias: number, rows: number, width: number): void;
 }

@@ -36,6 +36,8 @@ export interface WasmKernels {
   rope(x: number, ld: number, rows: number, blocks: number, dh: number, rd: number, cos: number, sin: number, pos0: number): void;
   /** Per row of `width`: out = x / √(mean(x²) + eps) · w. */
   rmsNorm(x: number, w: number, out: number, rows: number, width: number, eps: number): void;
+  /** dst row t ← table row ids[t] (n rows of `width` floats; ids as whole-number floats at `ids`). */
+  gatherRows(table: number, ids: number, n: number, width: number, dst: number): void;
   /** In place: kind 0 ReLU, 1 SiLU. */
   activate(x: number, n: number, kind: number): void;
   /** out[r, i] = a[r, i] op b[i] for rows of width (width 1: one b for all); op 0 add, 1 sub, 2 mul, 3 div. */
@@ -133,7 +135,7 @@ export function instantiateKernels(sharedMemory?: WebAssembly.Memory, f: KernelF
     layerNorm: fn("layer_norm"), layerNormBackward: fn("layer_norm_backward"), layerNormInference: fn("layer_norm_inference"),
     softmax: fn("softmax"), softmaxBackward: fn("softmax_backward"),
     attention: fn("attention"), rope: fn("rope"), addRows: fn("add_rows"),
-    binaryRows: fn("binary_rows"), rmsNorm: fn("rms_norm"), activate: fn("activate"), mul: fn("mul"),
+    binaryRows: fn("binary_rows"), rmsNorm: fn("rms_norm"), activate: fn("activate"), mul: fn("mul"), gatherRows: fn("gather_rows"),
   };
 }
 

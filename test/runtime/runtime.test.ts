@@ -181,6 +181,15 @@ for (const f of ["strict", "fma"] as const) {
         }
       }
     });
+    it("gather: each row the table's row of its id, repeats and the last row too; widths of whole vectors and with a tail", () => {
+      for (const width of [64, 19, 3]) {
+        const rows = 70, table = rand(rows * width), ids = [5, 0, 69, 5, 33, 1, 68, 69];
+        const [js, wasm] = both([table], ids.length * width, (rt, [tb], out) => rt.gather(tb!, ids, width, out));
+        const expected = Float32Array.from(ids.flatMap((id) => Array.from(table.subarray(id * width, id * width + width))));
+        expect(wasm, `width ${width}`).toEqual(expected); // a copy: the very bits
+        expect(js, `width ${width}`).toEqual(expected);
+      }
+    });
   });
 }
 
