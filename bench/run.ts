@@ -31,8 +31,14 @@ const rows: Row[] = [];
 const rng = new Rng(1);
 const wasm = createWasmKernels();
 const THREADS = Math.min(4, cpus().length);
-/** The GPT-2-shaped forwards (about a second each): one call a batch, five turns, half a second of warm-up. */
-const BIG = { turns: 5, batchMs: 1, warmupMs: 500 };
+/**
+ * The GPT-2-shaped forwards (about a second each): one call a batch, nine turns, half a second of
+ * warm-up. Nine, not five: on this shared host a slow stretch can cover two or three of one side's
+ * batches (run 15's 1-thread prefill: ours 1.07 s against 0.84 s the run before, the code 1.02×
+ * faster in turns right after), and the median of five then moves with it; four more turns cost
+ * ~20 s of a ~12-minute run.
+ */
+const BIG = { turns: 9, batchMs: 1, warmupMs: 500 };
 /** Rows on several threads: each batch starts this long after the other side's (onnxruntime's threads spin ~40 ms after a run). */
 const SETTLE_MS = 100;
 const wasmThreaded = THREADS > 1 ? createWasmKernels({ helpers: THREADS - 1, spawn: spawnNodeHelper() }) : null;
@@ -248,7 +254,7 @@ let gpt2Prefill = NaN, gpt2Decode = NaN;
     // A long prompt, where attention (T² work, split by heads over the threads) is a larger share.
     log("… GPT-2-small shape, prefill T = 512");
     const long = randomIds(512, 50257);
-    const [oursL, peerL] = await batchesInTurns(() => threaded.forward(long), () => ortT(long), { ...BIG, turns: 3, settleMs: SETTLE_MS });
+    const [oursL, peerL] = await batchesInTurns(() => threaded.forward(long), () => ortT(long), { ...BIG, turns: 5, settleMs: SETTLE_MS });
     sampleRss();
     rows.push({ what: `GPT-2-small shape, prefill T = 512: InferenceSession, ${THREADS} threads`, ours: `${formatMs(oursL)} (${formatRate((512 / oursL) * 1000, "tok/s")})`, peer: formatMs(peerL), peerName: `onnxruntime-node, ${THREADS} threads`, ratio: peerL / oursL });
   }
