@@ -934,7 +934,7 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $tl))))
 
-;; z = P·V for n ≥ 1 queries, two at a time: C[2, 16] = r ⊙ (A[2, kc] · B[kc, 16]) with A stored
+  ;; z = P·V for n ≥ 1 queries, two at a time: C[2, 16] = r ⊙ (A[2, kc] · B[kc, 16]) with A stored
   ;; transposed — A(r, p) at pa + p·ks + 4r, a pair's two rows side by side (two queries' weights
   ;; in a row of Sᵀ) — B's rows ldb bytes apart (V), and row r of the result scaled by the float at
   ;; pr + 4r (a query's 1/Σ). The first pair sums kc keys (what its second query sees), each next
@@ -994,7 +994,7 @@
       (local.set $n (i32.sub (local.get $n) (i32.const 2)))
       (br_if $pair (i32.gt_s (local.get $n) (i32.const 0)))))
 
-;; Softmax down the columns of transposed scores, unnormalised, four queries (a column block) at
+  ;; Softmax down the columns of transposed scores, unnormalised, four queries (a column block) at
   ;; a time: cq queries in the lanes, the first at position p0, keys down the rows (ld bytes apart),
   ;; n keys in all, unscaled; the block at p0 + b sees keys 0 … min(p0 + b + 4, n) − 1. Each lane ←
   ;; e^(scale·(x − max)) over the keys it sees, and its 1/Σ goes to pr + 4·(its query) (the product
@@ -1616,7 +1616,7 @@
       (local.set $src (i32.add (local.get $src) (i32.const 4)))
       (br $s))))
 
-;; dst row t ← table row ids[t] for n rows of `width` floats (rows dense at both ends): an
+  ;; dst row t ← table row ids[t] for n rows of `width` floats (rows dense at both ends): an
   ;; embedding's lookup in one call. ids are floats (whole numbers below 2²⁴, exact in float32)
   ;; so the caller writes them through its float view; the caller has checked them.
   (func (export "gather_rows") (param $table i32) (param $ids i32) (param $n i32) (param $width i32) (param $dst i32)
