@@ -142,8 +142,8 @@ export class InferenceSession {
     const d = c.d_model, H = A.n_heads, dh = A.d_head, D = H * dh, F = c.d_ff, V = c.vocab_size;
     const q3 = pad16(D + 2 * A.n_kv_heads * dh), dP = pad16(d), fP = pad16(F), vP = pad16(V);
     const { h, xn, z, attn, mlp, gate, mlpOut, logits } = this.buf;
-    // h = W_E[id] (+ W_pos[t]): a small embedding's rows in one call
-    if (this.heapWE !== 0) rt.gather(this.heapWE, ids, d, h);
+    // h = W_E[id] (+ W_pos[T0 + t]): a small embedding's rows in one call
+    if (this.heapWE !== 0) rt.gather(this.heapWE, V, ids, d, h);
     else for (let t = 0; t < T; t++) rt.heap.set(this.WE.subarray(ids[t]! * d, ids[t]! * d + d), h + t * d);
     if (this.pos !== 0) rt.addRows(h, d, this.pos + T0 * d, d, 0, T, d);
     const norm = (src: number, dst: number, w: number, b: number): void => {

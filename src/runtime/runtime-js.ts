@@ -3,7 +3,7 @@
 // tested against it (and it runs sessions where WebAssembly SIMD is missing).
 
 import { erf } from "../tensor/erf.js";
-import { pad16, type Packed, type Runtime, type RuntimeActivation } from "./runtime.js";
+import { checkGatherIds, pad16, type Packed, type Runtime, type RuntimeActivation } from "./runtime.js";
 
 const ACT: Record<RuntimeActivation, (x: number) => number> = {
   gelu: (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)),
@@ -100,7 +100,8 @@ export function jsOps(memory: () => Float32Array): Ops {
         }
       }
     }),
-    gather: fresh((table: number, ids: readonly number[], width: number, dst: number) => {
+    gather: fresh((table: number, rows: number, ids: readonly number[], width: number, dst: number) => {
+      checkGatherIds(ids, rows);
       ids.forEach((id, t) => heap.copyWithin(dst + t * width, table + id * width, table + id * width + width));
     }),
     addRows: fresh((dst: number, ldd: number, src: number, lds: number, bias: number, rows: number, width: number) => {

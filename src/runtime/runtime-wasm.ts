@@ -4,7 +4,7 @@
 
 import { ACTIVATE_GELU_TANH, activateKernel, createSharedMemory, GemmPool, HELPER_SLOT, type SpawnHelper } from "../tensor/threads.js";
 import { Arena, attentionScratchFloats, instantiateKernels, kernelFlavour, type KernelFlavour } from "../tensor/wasm-module.js";
-import { pad16, type Packed, type Runtime } from "./runtime.js";
+import { checkGatherIds, pad16, type Packed, type Runtime } from "./runtime.js";
 
 export interface WasmRuntimeOptions {
   /** Extra threads for the large products (default 0), each started by `spawn`; the same bits for any count. */
@@ -64,7 +64,8 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     },
     attentionScratch: (positions, dh) => pad16(attentionScratchFloats(positions, dh)) * threads,
     rope: (x, ld, rows, blocks, dh, rd, cos, sin, pos0) => k.rope(x * F, ld * F, rows, blocks, dh, rd, cos * F, sin * F, pos0),
-    gather(table, ids, width, dst) {
+    gather(table, rows, ids, width, dst) {
+      checkGatherIds(ids, rows);
       const mark = arena.top, at = arena.alloc(ids.length), heap = arena.heap; // the ids as floats past the top, for the one call
       for (let t = 0; t < ids.length; t++) heap[at + t] = ids[t]!;
       k.gatherRows(table * F, at * F, ids.length, width, dst * F);

@@ -51,10 +51,21 @@ export interface Runtime {
   attentionScratch(positions: number, dh: number): number;
   /** RoPE in place on the first rd dims of `blocks` dh-wide blocks of `rows` rows (ld apart), row t at position pos0 + t; cos/sin tables [positions, rd]. */
   rope(x: number, ld: number, rows: number, blocks: number, dh: number, rd: number, cos: number, sin: number, pos0: number): void;
-  /** dst row t ← table row ids[t], rows of `width` floats dense at both ends (an embedding lookup; ids already checked). */
-  gather(table: number, ids: readonly number[], width: number, dst: number): void;
+  /**
+   * dst row t ← table row ids[t], rows of `width` floats dense at both ends (an embedding lookup):
+   * a RangeError, before anything is written, for an id that is not a row of the `rows`-row table.
+   */
+  gather(table: number, rows: number, ids: readonly number[], width: number, dst: number): void;
   /** dst[r] += src[r] (if src ≠ 0) + bias (if bias ≠ 0), rows ldd / lds floats apart. */
   addRows(dst: number, ldd: number, src: number, lds: number, bias: number, rows: number, width: number): void;
 }
 
 export const pad16 = (n: number): number => Math.ceil(n / 16) * 16;
+
+/** `gather`'s check, shared by both runtimes: every id a whole number naming one of the table's rows. */
+export function checkGatherIds(ids: readonly number[], rows: number): void {
+  for (let t = 0; t < ids.length; t++) {
+    const id = ids[t]!;
+    if (!Number.isInteger(id) || id < 0 || id >= rows) throw new RangeError(`gather: id ${id} at index ${t} is not a row of the table (rows 0 to ${rows - 1})`);
+  }
+}

@@ -184,10 +184,21 @@ for (const f of ["strict", "fma"] as const) {
     it("gather: each row the table's row of its id, repeats and the last row too; widths of whole vectors and with a tail", () => {
       for (const width of [64, 19, 3]) {
         const rows = 70, table = rand(rows * width), ids = [5, 0, 69, 5, 33, 1, 68, 69];
-        const [js, wasm] = both([table], ids.length * width, (rt, [tb], out) => rt.gather(tb!, ids, width, out));
+        const [js, wasm] = both([table], ids.length * width, (rt, [tb], out) => rt.gather(tb!, rows, ids, width, out));
         const expected = Float32Array.from(ids.flatMap((id) => Array.from(table.subarray(id * width, id * width + width))));
         expect(wasm, `width ${width}`).toEqual(expected); // a copy: the very bits
         expect(js, `width ${width}`).toEqual(expected);
+      }
+    });
+    it("gather: an id that is not a row of the table is a RangeError naming it and its index, and nothing is written", () => {
+      for (const rt of [createJsRuntime(), createWasmRuntime({ flavour })]) {
+        const table = rt.put(rand(10 * 4)), out = rt.alloc(3 * 4), top = rt.top;
+        rt.heap.fill(7, out, out + 12);
+        for (const [ids, bad, at] of [[[1, 10, 2], 10, 1], [[0, -1], -1, 1], [[2.5], 2.5, 0], [[3, 4, Number.NaN], Number.NaN, 2]] as const) {
+          expect(() => rt.gather(table, 10, ids, 4, out), `${rt.name} ${bad}`).toThrow(new RangeError(`gather: id ${bad} at index ${at} is not a row of the table (rows 0 to 9)`));
+          expect(Array.from(rt.heap.subarray(out, out + 12)).every((v) => v === 7), `${rt.name} ${bad}: nothing written`).toBe(true);
+          expect(rt.top, `${rt.name}: nothing allocated`).toBe(top);
+        }
       }
     });
   });
