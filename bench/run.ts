@@ -77,20 +77,22 @@ async function forwardRows(label: string, model: MiniGPT, T: number, run: Awaite
   }
 }
 
-function matmulRow(m: number, k: number, n: number): void {
+async function matmulRow(m: number, k: number, n: number): Promise<void> {
   log(`… matmul ${m}×${k}·${k}×${n}`);
   const a = Float32Array.from({ length: m * k }, () => rng.normal());
   const b = Float32Array.from({ length: k * n }, () => rng.normal());
   const c = new Float32Array(m * n);
   const flops = 2 * m * k * n;
-  const ours = measure(() => wasm.matmul(a, 0, b, 0, c, 0, m, k, n, false, false, false)).ms;
+  const one = (): void => wasm.matmul(a, 0, b, 0, c, 0, m, k, n, false, false, false);
+  // With threads, 1 and 2 threads batch by batch in turns: a slow stretch of this shared host
+  // then falls on both, and their ratio is the threads' own scaling.
+  let ours: number, threaded = NaN;
+  if (wasmThreaded !== null) [threaded, ours] = await batchesInTurns(() => wasmThreaded.matmul(a, 0, b, 0, c, 0, m, k, n, false, false, false), async () => one(), { turns: 9 });
+  else ours = measure(one).ms;
   const ref = measure(() => jsKernels.matmul(a, 0, b, 0, c, 0, m, k, n, false, false, false), { batches: flops > 1e8 ? 3 : 7 }).ms;
   const gf = (ms: number): string => `${(flops / ms / 1e6).toFixed(1)} GFLOP/s`;
   rows.push({ what: `matmul ${m}×${k}·${k}×${n}, 1 thread`, ours: gf(ours), peer: gf(ref), peerName: "our reference TypeScript kernels", ratio: ref / ours });
-  if (wasmThreaded !== null) {
-    const threaded = measure(() => wasmThreaded.matmul(a, 0, b, 0, c, 0, m, k, n, false, false, false)).ms;
-    rows.push({ what: `matmul ${m}×${k}·${k}×${n}, ${THREADS} threads`, ours: gf(threaded), peer: gf(ours), peerName: "ours on 1 thread", ratio: ours / threaded });
-  }
+  if (wasmThreaded !== null) rows.push({ what: `matmul ${m}×${k}·${k}×${n}, ${THREADS} threads`, ours: gf(threaded), peer: gf(ours), peerName: "ours on 1 thread, batches in turns", ratio: ours / threaded });
 }
 
 setKernels(wasm);
@@ -187,7 +189,7 @@ log("… leak check: 10,000 forward calls");
 }
 
 const SHAPES: [number, number, number][] = [[64, 64, 64], [512, 64, 256], [128, 768, 3072], [768, 768, 768]];
-for (const [m, k, n] of SHAPES) matmulRow(m, k, n);
+for (const [m, k, n] of SHAPES) await matmulRow(m, k, n);
 
 log("… NumPy / OpenBLAS matmul, 1 thread (if python3 and numpy are here)");
 {
