@@ -94,6 +94,10 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const { page, errors } = await open();
     await expect.poll(() => page.textContent("[data-testid=source]")).toMatch(/shipped trained model/);
     expect(await page.locator("[data-testid=grid] [data-cell]").count()).toBe(40);
+    // a column's label may be cut to fit (an ellipsis); its title holds it whole
+    const heads = await page.$$eval("[data-testid=grid] .colhead", (els) => els.map((e) => [e.textContent, e.getAttribute("title")]));
+    expect(heads.map(([, title]) => title)).toEqual(["0 “<bos>”", "1 “ayer”", "2 “el”", "3 “perro”", "4 “también”", "5 “caminó”", "6 “y”", "7 “ellos”"]);
+    expect(heads.every(([text, title]) => text === title)).toBe(true);
     // colour scales come with legends: the grid's ‖h‖ from 0 to its largest, patching's 0–100%
     const maxNorm = Math.max(...(await page.$$eval("[data-testid=grid] [data-cell]", (els) => els.map((e) => Number(/‖h‖ = ([\d.]+)/.exec(e.getAttribute("title") ?? "")![1])))));
     expect(await page.textContent("[data-testid=grid-legend]")).toContain(`0 → ${maxNorm.toFixed(1)}`);
