@@ -23,6 +23,7 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
   const arena = new Arena(k.memory);
   const pool = helpers > 0 ? new GemmPool(k, arena.alloc((HELPER_SLOT / 4) * helpers) * 4, helpers, spawn!) : null;
   const F = 4, threads = helpers + 1;
+  let ints = new Int32Array(arena.heap.buffer); // an integer view of the memory (gather's ids)
   return {
     name: helpers > 0 ? `wasm (${k.flavour}), ${helpers + 1} threads` : `wasm (${k.flavour})`,
     get heap() {
@@ -66,8 +67,9 @@ export function createWasmRuntime({ helpers = 0, spawn, flavour = kernelFlavour(
     rope: (x, ld, rows, blocks, dh, rd, cos, sin, pos0) => k.rope(x * F, ld * F, rows, blocks, dh, rd, cos * F, sin * F, pos0),
     gather(table, rows, ids, width, dst) {
       checkGatherIds(ids, rows);
-      const mark = arena.top, at = arena.alloc(ids.length), heap = arena.heap; // the ids as floats past the top, for the one call
-      for (let t = 0; t < ids.length; t++) heap[at + t] = ids[t]!;
+      const mark = arena.top, at = arena.alloc(ids.length); // the ids as integers past the top, for the one call
+      if (ints.buffer !== arena.heap.buffer) ints = new Int32Array(arena.heap.buffer); // the memory grew
+      for (let t = 0; t < ids.length; t++) ints[at + t] = ids[t]!;
       k.gatherRows(table * F, at * F, ids.length, width, dst * F);
       arena.top = mark;
     },

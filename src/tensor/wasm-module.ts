@@ -36,7 +36,7 @@ export interface WasmKernels {
   rope(x: number, ld: number, rows: number, blocks: number, dh: number, rd: number, cos: number, sin: number, pos0: number): void;
   /** Per row of `width`: out = x / √(mean(x²) + eps) · w. */
   rmsNorm(x: number, w: number, out: number, rows: number, width: number, eps: number): void;
-  /** dst row t ← table row ids[t] (n rows of `width` floats; ids as whole-number floats at `ids`). */
+  /** dst row t ← table row ids[t] (n rows of `width` floats; ids as 32-bit integers at `ids`). */
   gatherRows(table: number, ids: number, n: number, width: number, dst: number): void;
   /** In place: kind 0 ReLU, 1 SiLU. */
   activate(x: number, n: number, kind: number): void;

@@ -190,6 +190,16 @@ for (const f of ["strict", "fma"] as const) {
         expect(js, `width ${width}`).toEqual(expected);
       }
     });
+    it("gather: ids past 2²⁴ (where float32 stops holding every whole number) name their own rows", () => {
+      const rows = 2 ** 24 + 2;
+      for (const rt of [createJsRuntime(), createWasmRuntime({ flavour })]) {
+        const table = rt.alloc(rows), out = rt.alloc(2);
+        rt.heap[table + rows - 2] = 1;
+        rt.heap[table + rows - 1] = 2;
+        rt.gather(table, rows, [rows - 1, rows - 2], 1, out);
+        expect(Array.from(rt.heap.subarray(out, out + 2)), rt.name).toEqual([2, 1]);
+      }
+    });
     it("gather: an id that is not a row of the table is a RangeError naming it and its index, and nothing is written", () => {
       for (const rt of [createJsRuntime(), createWasmRuntime({ flavour })]) {
         const table = rt.put(rand(10 * 4)), out = rt.alloc(3 * 4), top = rt.top;

@@ -1617,15 +1617,14 @@
       (br $s))))
 
   ;; dst row t ← table row ids[t] for n rows of `width` floats (rows dense at both ends): an
-  ;; embedding's lookup in one call. ids are floats (whole numbers below 2²⁴, exact in float32)
-  ;; so the caller writes them through its float view; the caller has checked them.
+  ;; embedding's lookup in one call. ids are 32-bit integers at `ids`; the caller has checked them.
   (func (export "gather_rows") (param $table i32) (param $ids i32) (param $n i32) (param $width i32) (param $dst i32)
     (local $src i32) (local $bytes i32) (local $vend i32) (local $o i32)
     (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
     (local.set $vend (i32.and (local.get $bytes) (i32.const -16)))
     (block $done (loop $row
       (br_if $done (i32.eqz (local.get $n)))
-      (local.set $src (i32.add (local.get $table) (i32.mul (i32.trunc_f32_u (f32.load (local.get $ids))) (local.get $bytes))))
+      (local.set $src (i32.add (local.get $table) (i32.mul (i32.load (local.get $ids)) (local.get $bytes))))
       (local.set $o (i32.const 0))
       (block $vdone (loop $v
         (br_if $vdone (i32.ge_u (local.get $o) (local.get $vend)))
