@@ -207,7 +207,7 @@ export async function rooflineRows(
     rows.push({ what: `128-bit SIMD peak on ${t} threads at once (the fma loop on each)`, ours: `${peakT.toFixed(1)} GFLOP/s`, peer: `${fma.toFixed(1)} GFLOP/s`, peerName: "the same loop on 1 thread", ratio: peakT / fma });
     const g = await threadedGemm(t, (a, b, c) => threaded.kernels.matmul(a, 0, b, 0, c, 0, n, n, n, false, false, false));
     rows.push({
-      what: `the gemm kernel alone, 768³ on ${t} threads, operands in its memory (${((100 * g.kernel) / peakT).toFixed(0)}% of that peak; in turns with the next)`,
+      what: `the gemm kernel alone, 768³ on ${t} threads, operands in its memory (${((100 * g.kernel) / (t * fma)).toFixed(0)}% of ${t} × the 1-thread peak; in turns with the next)`,
       ours: `${g.kernel.toFixed(1)} GFLOP/s`, peer: `${g.seam.toFixed(1)} GFLOP/s`, peerName: `matmul 768³ on ${t} threads through the kernel seam (copies in and out and packing on one thread)`, ratio: g.kernel / g.seam,
     });
   }
