@@ -98,6 +98,16 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const heads = await page.$$eval("[data-testid=grid] .colhead", (els) => els.map((e) => [e.textContent, e.getAttribute("title")]));
     expect(heads.map(([, title]) => title)).toEqual(["0 “<bos>”", "1 “ayer”", "2 “el”", "3 “perro”", "4 “también”", "5 “caminó”", "6 “y”", "7 “ellos”"]);
     expect(heads.every(([text, title]) => text === title)).toBe(true);
+    // at 1280 px the canonical sequence's eight positions fit beside the row labels: nothing scrolled
+    // away, nothing under the sticky labels (position 0 was half hidden under them once)
+    const fit = await page.evaluate(() => {
+      const sc = document.querySelector<HTMLElement>("[data-testid=grid-scroller]")!;
+      const labels = sc.querySelector(".corner")!.getBoundingClientRect(), first = sc.querySelector("[data-cell='0-0']")!.getBoundingClientRect();
+      return { overflow: sc.scrollWidth - sc.clientWidth, clear: first.left - labels.right };
+    });
+    expect(fit.overflow).toBeLessThanOrEqual(0);
+    expect(fit.clear).toBeGreaterThanOrEqual(0);
+    expect(await page.locator("[data-testid=grid-more]").count()).toBe(0);
     // colour scales come with legends: the grid's ‖h‖ from 0 to its largest, patching's 0–100%
     const maxNorm = Math.max(...(await page.$$eval("[data-testid=grid] [data-cell]", (els) => els.map((e) => Number(/‖h‖ = ([\d.]+)/.exec(e.getAttribute("title") ?? "")![1])))));
     expect(await page.textContent("[data-testid=grid-legend]")).toContain(`0 → ${maxNorm.toFixed(1)}`);
@@ -281,13 +291,20 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(overflow).toBeLessThanOrEqual(1);
     await page.waitForSelector("[data-testid=grid-more]");
     expect(await page.textContent("[data-testid=grid-more]")).toMatch(/\d+ more positions to the (left|right)/);
-    // the selected cell (the last position, selected at load) lies inside the visible part of the grid
-    const inside = await page.evaluate(() => {
+    // the selected cell (the last position, selected at load) lies inside the visible part of the
+    // grid: right of the sticky row labels, left of the scroller's edge
+    const inside = (): Promise<boolean> => page.evaluate(() => {
       const sc = document.querySelector("[data-testid=grid-scroller]")!.getBoundingClientRect();
+      const labels = document.querySelector("[data-testid=grid-scroller] .corner")!.getBoundingClientRect();
       const cell = document.querySelector("[data-testid=grid] [aria-pressed=true]")!.getBoundingClientRect();
-      return cell.left >= sc.left - 1 && cell.right <= sc.right + 1;
+      return cell.left >= labels.right - 1 && cell.right <= sc.right + 1;
     });
-    expect(inside).toBe(true);
+    expect(await inside()).toBe(true);
+    // and so does a cell reached by the keyboard, back at the start of the row
+    await page.focus("[data-testid=grid] [aria-pressed=true]");
+    for (let i = 0; i < 7; i++) await page.keyboard.press("ArrowLeft");
+    await expect.poll(() => page.getAttribute("[data-testid=grid] [aria-pressed=true]", "data-cell")).toMatch(/-0$/);
+    await expect.poll(inside).toBe(true);
     await page.screenshot({ path: join(shots, "narrow.png") });
     await page.close();
   });
