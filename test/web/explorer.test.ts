@@ -424,6 +424,15 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await expect.poll(() => page.getAttribute("[data-testid=feature-detail]", "data-latent")).toBe(id);
     expect(await page.locator("[data-testid=feature-detail] b.active").count()).toBeGreaterThan(0);
     expect(await page.locator("[data-testid=feature-histogram] rect").count()).toBe(10);
+    // the tokens it pushes, each beside its signed effect: up the largest first, down the most negative first
+    const pushes = (side: string): Promise<number[]> => page.$$eval(`[data-testid=pushes-${side}] .push .num`, (els) => els.map((e) => Number(e.textContent)));
+    const up = await pushes("up"), down = await pushes("down");
+    expect(up.length).toBeGreaterThan(2);
+    expect(up.every((v, i) => v > 0 && (i === 0 || v <= up[i - 1]!))).toBe(true);
+    expect(down.length).toBeGreaterThan(2);
+    expect(down.every((v, i) => v < 0 && (i === 0 || v >= down[i - 1]!))).toBe(true);
+    // the view fits its panel at 1280 px: nothing to scroll sideways (its columns overflowed by ~26 px once)
+    expect(await page.evaluate(() => { const s = document.querySelector("[data-testid=feature-detail]")!.closest("section")!; return s.scrollWidth - s.clientWidth; })).toBeLessThanOrEqual(0);
     // the cell selected in the grid: its active features (TopK: exactly 8), one click away
     await page.click("[data-testid=grid] [data-cell='4-3']");
     const here = page.locator("[data-testid=features-here] button");
