@@ -160,6 +160,17 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.fill("[data-testid=budget]", "2");
     expect(await page.textContent("[data-testid=budget-k]")).toBe("2");
     expect(["caminaron", "también", "nunca", "hablaron"]).toContain(await top());
+    // another model opens at its own full depth, whatever k was left at (it stayed at the old one once)
+    await page.click("[data-testid=budget-0]");
+    const { MiniGPT } = await import("../../src/model/minigpt.js");
+    const { LOCKED } = await import("../../src/model/presets.js");
+    const { parseConfig } = await import("../../src/model/config.js");
+    const { saveCheckpoint } = await import("../../src/io/checkpoint.js");
+    const deeper = saveCheckpoint(new MiniGPT(parseConfig({ n_layers: 4 }, LOCKED)));
+    await page.setInputFiles("[data-testid=file]", { name: "four-blocks.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from(deeper) });
+    await expect.poll(() => page.textContent("[data-testid=budget-k]")).toBe("4");
+    expect(await page.textContent("[data-testid=budget-what]")).toMatch(/whole model/);
+    expect(await page.locator("[data-testid=budget-4]").getAttribute("aria-pressed")).toBe("true");
     await page.close();
   });
 
