@@ -334,6 +334,14 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await expect.poll(() => page.textContent("[data-testid=tip-0-0]")).toMatch(/^\S+ → \S+: \d+\.\d%$/);
     await page.hover("[data-testid=head-0-0] rect[data-q='1'][data-k='3']");
     await expect.poll(() => page.textContent("[data-testid=tip-0-0]")).toMatch(/: masked/);
+    // at 1280 px a block's four heads fit in the panel side by side: the last one is not cut off
+    // (its map was 18 px a cell and the fourth head lay past the edge, behind a scroll, once)
+    const fits = await page.evaluate(() => {
+      const row = document.querySelector("[data-testid=heads-0]")!.getBoundingClientRect(), last = document.querySelector("[data-testid=head-0-3]")!.getBoundingClientRect();
+      return { overflow: last.right - row.right, width: last.width };
+    });
+    expect(fits.overflow).toBeLessThanOrEqual(0);
+    expect(fits.width).toBeGreaterThan(100);
     const eight = saveCheckpoint(new MiniGPT(parseConfig({ n_heads: 8 }, LOCKED)));
     await page.setInputFiles("[data-testid=file]", { name: "eight-heads.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from(eight) });
     await page.waitForSelector("[data-testid=head-0-7]");
