@@ -98,15 +98,17 @@ function show(values: Readonly<Record<string, string | boolean | undefined>>, fi
   const index = featureIndex(model, sae, seqs);
   const name = tokenNamer(tok);
   const feature = parseInteger(str(values, "feature"), "--feature");
-  const context = (s: number, p: number): string => seqs[s]!.slice(Math.max(0, p - 4), p + 1).map((id, i, a) => (i === a.length - 1 ? `[${name(id)}]` : name(id))).join(" ");
+  // the tokens up to the position: the last twelve at most for one feature, five in the overview
+  const context = (s: number, p: number, most = 12): string =>
+    (p >= most ? "… " : "") + seqs[s]!.slice(Math.max(0, p + 1 - most), p + 1).map((id, i, a) => (i === a.length - 1 ? `[${name(id)}]` : name(id))).join(" ");
   if (feature !== undefined) {
     const f = featureView(model, sae, index, feature);
     if (values["json"]) return printJson({ checkpoint: path, sae: file, ...f, contexts: f.top.map((t) => context(t.sequence, t.position)) });
     process.stdout.write([
       `${file}  ·  feature ${feature} of ${sae.m} on ${sae.hook}: active at ${(100 * f.frequency).toFixed(1)}% of positions`,
       "",
-      "strongest contexts (the active token in brackets):",
-      table(["activation", "context"], f.top.map((t) => [t.value.toFixed(3), context(t.sequence, t.position)]), [0]),
+      "strongest contexts (the active token in brackets; each distinct one once, with the number of positions it comes up at):",
+      table(["activation", "times", "context"], f.top.map((t) => [t.value.toFixed(3), `×${t.count}`, context(t.sequence, t.position)]), [0, 1]),
       "",
       `histogram of nonzero activations, 0 to ${f.histogram.max.toFixed(2)}: ${f.histogram.counts.join(" ")}`,
       `pushes up:   ${f.logitsUp.map((x) => `${name(x.id)} ${x.value >= 0 ? "+" : ""}${x.value.toFixed(2)}`).join("  ")}`,
@@ -120,6 +122,6 @@ function show(values: Readonly<Record<string, string | boolean | undefined>>, fi
   process.stdout.write([
     `${file}  ·  ${views.length} of ${sae.m} latents fire on ${seqs.length} held-out sequences (${sae.hook})`,
     "",
-    table(["latent", "active", "strongest context", "pushes up"], views.slice(0, 40).map((v) => [String(v.latent), `${(100 * v.frequency).toFixed(1)}%`, v.top[0] === undefined ? "" : context(v.top[0].sequence, v.top[0].position), v.logitsUp.slice(0, 3).map((x) => name(x.id)).join(" ")]), [0, 1]),
+    table(["latent", "active", "strongest context", "pushes up"], views.slice(0, 40).map((v) => [String(v.latent), `${(100 * v.frequency).toFixed(1)}%`, v.top[0] === undefined ? "" : context(v.top[0].sequence, v.top[0].position, 5), v.logitsUp.slice(0, 3).map((x) => name(x.id)).join(" ")]), [0, 1]),
   ].join("\n") + "\n");
 }

@@ -275,8 +275,12 @@ export function loadSae(bytes: Uint8Array, model: MiniGPT | null, source = "SAE"
 
 export interface FeatureView {
   readonly latent: number;
-  /** The strongest activations: which sequence and position, and how strong. */
-  readonly top: { readonly sequence: number; readonly position: number; readonly value: number }[];
+  /**
+   * The strongest activations, one per distinct context: which sequence and position, how strong,
+   * and at how many of the positions it fires on the same tokens lead up to it (the model is
+   * causal, so those all have this activation: "<bos> ahora" is one context, not eight rows).
+   */
+  readonly top: { readonly sequence: number; readonly position: number; readonly value: number; readonly count: number }[];
   /** Counts of nonzero activations in `bins` equal bins from 0 to the maximum. */
   readonly histogram: { readonly max: number; readonly counts: number[] };
   /** W_dec[i]·W_U (W_Eᵀ when tied): the tokens the feature pushes up and down, directly. */
@@ -291,13 +295,26 @@ export interface FeatureIndex {
   /** [N, m] latent activations, rows in the sequences' order. */
   readonly acts: Float32Array;
   readonly where: readonly [number, number][];
+  /** Per row, a number naming the tokens up to and including its position: equal for equal prefixes. */
+  readonly prefix: Int32Array;
 }
 
 export function featureIndex(model: MiniGPT, sae: SparseAutoencoder, sequences: readonly (readonly number[])[]): FeatureIndex {
   const data = collectActivations(model, sae.hook, sequences);
   const N = data.length / sae.d;
   const acts = noGrad(() => sae.encode(new Tensor(data, [N, sae.d]))).data as Float32Array;
-  return { sequences, acts, where: sequences.flatMap((ids, s) => ids.map((_, p): [number, number] => [s, p])) };
+  // prefixes numbered as a trie's nodes: a node is its parent's number and the next token
+  const prefix = new Int32Array(N), nodes = new Map<string, number>();
+  let r = 0;
+  for (const ids of sequences) {
+    let node = -1;
+    for (const id of ids) {
+      const key = `${node} ${id}`;
+      node = nodes.get(key) ?? nodes.set(key, nodes.size).size - 1;
+      prefix[r++] = node;
+    }
+  }
+  return { sequences, acts, where: sequences.flatMap((ids, s) => ids.map((_, p): [number, number] => [s, p])), prefix };
 }
 
 /** A latent as the feature browser shows it. */
@@ -317,9 +334,22 @@ export function featureView(model: MiniGPT, sae: SparseAutoencoder, index: Featu
     for (let j = 0; j < d; j++) s += dir[j]! * (model.unembed === null ? model.embed.W_E.data[v * d + j]! : model.unembed.W_U.data[j * V + v]!);
     return { id: v, value: s };
   }).sort((a, b) => b.value - a.value);
+  // one row per distinct context, strongest first, with how many of the firing positions share it
+  const contexts: { sequence: number; position: number; value: number; count: number }[] = [];
+  const byPrefix = new Map<number, { count: number } | null>(); // null: a context past the first `top`
+  for (const [value, r] of order) {
+    const seen = byPrefix.get(index.prefix[r]!);
+    if (seen !== undefined) {
+      if (seen !== null) seen.count++;
+      continue;
+    }
+    const context = contexts.length < top ? { sequence: index.where[r]![0], position: index.where[r]![1], value, count: 1 } : null;
+    byPrefix.set(index.prefix[r]!, context);
+    if (context !== null) contexts.push(context);
+  }
   return {
     latent,
-    top: order.slice(0, top).map(([value, r]) => ({ sequence: index.where[r]![0], position: index.where[r]![1], value })),
+    top: contexts,
     histogram: { max, counts },
     logitsUp: logit.slice(0, 5),
     logitsDown: logit.slice(-5).reverse(),

@@ -1,11 +1,12 @@
 // Sparse autoencoders: planted sparse directions recovered (ReLU + L1 and TopK), resampling revives
 // dead latents, a saved SAE reloads bit-exact and is refused for another model or hook, the shipped
-// SAE reconstructs the shipped model's stream, and the CLI's feature view.
+// SAE reconstructs the shipped model's stream, the feature view lists each distinct context once,
+// and the CLI's feature view.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadCheckpoint } from "../../src/io/checkpoint.js";
-import { collectActivations, loadSae, resample, saeMetrics, saveSae, spliceLoss, trainSae } from "../../src/interp/sae.js";
+import { collectActivations, featureIndex, featureView, loadSae, resample, saeMetrics, saveSae, spliceLoss, trainSae } from "../../src/interp/sae.js";
 import { parseConfig } from "../../src/model/config.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
@@ -81,11 +82,41 @@ describe("sparse autoencoders", () => {
     expect(ce.spliced - ce.clean).toBeLessThan(0.05);
     expect(ce.zeroAblated - ce.clean).toBeGreaterThan(1);
   });
+  it("the feature view lists each distinct context once, strongest first, with how many firing positions share it", () => {
+    const sae = loadSae(new Uint8Array(readFileSync(new URL("../../checkpoints/minigpt-sae.safetensors", import.meta.url))), shipped);
+    const seqs = validationSet(64, 12).map((e) => e.ids);
+    const index = featureIndex(shipped, sae, seqs);
+    for (const latent of [4, 68, 198]) {
+      const v = featureView(shipped, sae, index, latent, { top: 8 });
+      // counted another way: every firing position's tokens up to it, as text
+      const counts = new Map<string, number>();
+      index.where.forEach(([s, p], r) => {
+        if (index.acts[r * sae.m + latent]! > 0) counts.set(seqs[s]!.slice(0, p + 1).join(" "), (counts.get(seqs[s]!.slice(0, p + 1).join(" ")) ?? 0) + 1);
+      });
+      const keys = v.top.map((t) => seqs[t.sequence]!.slice(0, t.position + 1).join(" "));
+      expect(v.top).toHaveLength(Math.min(8, counts.size));
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(v.top.map((t) => t.count)).toEqual(keys.map((k) => counts.get(k)));
+      expect(v.top.every((t, i) => i === 0 || t.value <= v.top[i - 1]!.value)).toBe(true);
+      // all of them: every firing position counted once
+      const all = featureView(shipped, sae, index, latent, { top: Infinity }).top;
+      expect(all).toHaveLength(counts.size);
+      expect(all.reduce((n, t) => n + t.count, 0)).toBe(Math.round(v.frequency * index.where.length));
+      // why one row stands for them all: the prefix run on its own gives the same activation
+      for (const t of v.top.slice(0, 3)) {
+        const alone = featureIndex(shipped, sae, [seqs[t.sequence]!.slice(0, t.position + 1)]);
+        expect(alone.acts[t.position * sae.m + latent]).toBeCloseTo(t.value, 4);
+      }
+    }
+    // #68 fires on <bos>, the same one-token context in every sequence: one row, counted 64 times
+    expect(featureView(shipped, sae, index, 68).top[0]).toMatchObject({ position: 0, count: 64 });
+  });
   it("minigpt sae show --feature --json: contexts, histogram, logit effects", () => {
     const out = cli({ cwd: root }).json<{ frequency: number; contexts: string[]; histogram: { counts: number[] }; logitsUp: unknown[] }>("sae", "show", "checkpoints/minigpt-sae.safetensors", "--feature", "4");
     expect(out.frequency).toBeGreaterThan(0);
     expect(out.contexts.length).toBeGreaterThan(0);
     expect(out.contexts[0]).toMatch(/\[.+\]/);
+    expect(new Set(out.contexts).size).toBe(out.contexts.length); // "<bos> [ahora]" once, not eight times
     expect(out.histogram.counts).toHaveLength(10);
     expect(out.logitsUp).toHaveLength(5);
   });

@@ -115,10 +115,10 @@ export interface FeatureBrowser {
   readonly latents: { latent: number; frequency: number; context: { tokens: string[]; at: number } | null }[];
 }
 
-/** Tokens around a position, and which of them is the active one (for highlighting). */
+/** Tokens up to a position (the last six; "…" first when there were more), and which of them is the active one. */
 function around(tok: TextTokenizer, ids: readonly number[], p: number): { tokens: string[]; at: number } {
-  const from = Math.max(0, p - 5);
-  return { tokens: ids.slice(from, p + 1).map((id) => tokenLabel(tok, id)), at: p - from };
+  const from = Math.max(0, p - 5), cut = from > 0 ? ["…"] : [];
+  return { tokens: [...cut, ...ids.slice(from, p + 1).map((id) => tokenLabel(tok, id))], at: p - from + cut.length };
 }
 
 /** The SAE's features over held-out sentences (the verb grammar's validation set), encoded once. */
@@ -137,7 +137,7 @@ export function featureDetail({ model, tok, sae }: Loaded, browser: FeatureBrows
   const v = featureView(model, sae!, browser.index, latent, { top: 8 });
   return {
     latent, frequency: v.frequency, histogram: v.histogram,
-    contexts: v.top.map((t) => ({ value: t.value, ...around(tok, browser.index.sequences[t.sequence]!, t.position) })),
+    contexts: v.top.map((t) => ({ value: t.value, count: t.count, ...around(tok, browser.index.sequences[t.sequence]!, t.position) })),
     up: v.logitsUp.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value })),
     down: v.logitsDown.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value })),
   };
