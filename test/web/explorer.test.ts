@@ -501,6 +501,8 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const { blockGradNorms, labBatch, labConfig } = await import("../../src/train/norms-lab.js");
     const { MiniGPT } = await import("../../src/model/minigpt.js");
     const { page, errors } = await open();
+    // the empty log axis labels its decades, not every 1–9 × 10ⁿ (eighteen crowded labels once)
+    expect(await page.$$eval("[data-testid=lab-grads] text.gtick", (els) => els.map((e) => e.textContent))).toEqual(["0.01", "0.1", "1"]);
     await page.selectOption("[data-testid=lab-depth]", "2");
     await page.fill("[data-testid=lab-steps]", "8");
     await page.click("[data-testid=lab-start]");
@@ -517,6 +519,10 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
       expect(shown).toHaveLength(2);
       shown.forEach((v, b) => expect(v / expected[b]!).toBeCloseTo(1, 3));
     }
+    // with the gradients in, a few labels still, each inside the plot
+    const ticks = await page.$$eval("[data-testid=lab-grads] text.gtick", (els) => els.map((e) => Number(e.getAttribute("y"))));
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(ticks.length).toBeLessThanOrEqual(4);
     expect(errors).toEqual([]);
     await page.close();
   });
