@@ -356,6 +356,14 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const params = async (): Promise<string> => (await page.textContent("[data-testid=arch-params]")) ?? "";
     const boxes = async (): Promise<string> => (await page.getAttribute("[data-testid=diagram]", "data-boxes")) ?? "";
     expect(await params()).toBe("103,680");
+    // the shape trace: every shape on one line (they wrapped to three, "[1," "8," "64]", once)
+    const lines = await page.$$eval("[data-testid=trace] tr td:nth-child(2)", (tds) => tds.map((td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    }));
+    expect(lines.length).toBeGreaterThan(20);
+    expect(lines.every((n) => n === 1)).toBe(true);
     await page.check("[data-testid=arch-rms]");
     expect(await params()).toBe("103,360"); // five norms lose their biases: 5 × 64
     expect(await boxes()).toMatch(/RMSNorm₁ → Attn 0/);
