@@ -364,6 +364,15 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     }));
     expect(lines.length).toBeGreaterThan(20);
     expect(lines.every((n) => n === 1)).toBe(true);
+    // the stream's name is readable: no box of the diagram over it (the first ⊕ covered it once)
+    const covered = await page.evaluate(() => {
+      const label = document.querySelector("[data-testid=stream-label]")!.getBoundingClientRect();
+      return [...document.querySelectorAll("[data-testid=diagram] rect")].filter((r) => {
+        const b = r.getBoundingClientRect();
+        return b.left < label.right && label.left < b.right && b.top < label.bottom && label.top < b.bottom;
+      }).length;
+    });
+    expect(covered).toBe(0);
     await page.check("[data-testid=arch-rms]");
     expect(await params()).toBe("103,360"); // five norms lose their biases: 5 × 64
     expect(await boxes()).toMatch(/RMSNorm₁ → Attn 0/);
