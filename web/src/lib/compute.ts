@@ -153,7 +153,7 @@ export function latentsAt({ model, sae }: Loaded, view: StreamView, position: nu
 export function headDetection({ model, tok }: Loaded): HeadScores["scores"] {
   const verb = tok instanceof Tokenizer && model.config.vocab_size === VOCAB.length;
   const pool = verb ? VOCAB.filter((t) => t.kind !== "special" && t.kind !== "unused").map((t) => t.id) : undefined;
-  return headScores(model, { sequences: 8, ...(pool === undefined ? {} : { pool, prefix: [BOS] }) }).scores;
+  return headScores(model, pool === undefined ? {} : { pool, prefix: [BOS] }).scores; // the defaults of `minigpt heads`: the same numbers
 }
 
 export function decomposition(model: MiniGPT, view: StreamView, state: number, position: number, perHead: boolean): Decomposition {

@@ -85,7 +85,7 @@ const STRINGS = {
   modelPick: ["Model", "Modelo"],
   inductionModel: ["induction model (2 attention-only layers)", "modelo de inducción (2 capas solo de atención)"],
   heads: ["Heads by what they do", "Cabezas según lo que hacen"],
-  headsHelp: ["On random token sequences repeated twice: how much each head attends to the previous position, to the same token earlier, and to the token after it (the induction pattern). 1 = always. Click a head to open its pattern.", "Sobre secuencias aleatorias repetidas dos veces: cuánto atiende cada cabeza a la posición anterior, al mismo token antes, y al token que lo siguió (el patrón de inducción). 1 = siempre. Pulsa una cabeza para abrir su patrón."],
+  headsHelp: ["On 16 random token sequences repeated twice (seed 0, as `minigpt heads`): how much each head attends to the previous position, to the same token earlier, and to the token after it (the induction pattern). 1 = always. Click a head to open its pattern.", "Sobre 16 secuencias aleatorias repetidas dos veces (semilla 0, como `minigpt heads`): cuánto atiende cada cabeza a la posición anterior, al mismo token antes, y al token que lo siguió (el patrón de inducción). 1 = siempre. Pulsa una cabeza para abrir su patrón."],
   headsRun: ["Measure the heads", "Medir las cabezas"],
   previous_token: ["previous token", "token anterior"],
   duplicate_token: ["duplicate token", "token duplicado"],
