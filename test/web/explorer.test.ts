@@ -391,6 +391,9 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
 
   it("activation patching: restoring the changed token's stream restores the answer; the final stream at the last position too; nothing before the change", async () => {
     const { page, errors } = await open();
+    // it opens on the canonical sentence's "ayer" made "hoy", in its own language (it offered "today" once)
+    expect(await page.inputValue("[data-testid=patch-pos]")).toBe("1");
+    expect(await page.inputValue("[data-testid=patch-token]")).toBe("21");
     await page.selectOption("[data-testid=patch-pos]", "1");
     await page.selectOption("[data-testid=patch-token]", "18"); // ayer → a present-tense time word
     await page.waitForSelector("[data-testid=patch-grid]");
