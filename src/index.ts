@@ -71,6 +71,7 @@ export { SparseAutoencoder, trainSae, saeMetrics, spliceLoss, collectActivations
 export type { SaeOptions, SaeMetrics, FeatureView, FeatureIndex } from "./interp/sae.js";
 export { INDUCTION, InductionStream, inductionSet, inductionLoss, phaseChange, halfLength, WORDS } from "./train/induction.js";
 export { Snapshots, snapshotSteps, snapshotList, loadSnapshot } from "./train/snapshots.js";
+export { rateAndEta, formatRate, formatDuration } from "./train/progress.js";
 export { headScores, detectionPattern, patternScore, repeatedSequences, HEAD_KINDS } from "./interp/heads.js";
 export type { HeadKind, HeadScores, HeadScoreOptions } from "./interp/heads.js";
 export type { PatchResult, PatchMetric, ResidHook, HeadRef, EdgeResult } from "./interp/patching.js";

@@ -1,6 +1,10 @@
 // A progress bar for long work: done/total, a bar, rate and ETA. Redrawn in place on a
 // terminal; on a pipe or in CI, a plain line every 10%.
 
+import { formatDuration, formatRate, rateAndEta } from "../train/progress.js";
+
+export { formatDuration };
+
 export class ProgressBar {
   private readonly start = performance.now();
   private lastDraw = 0;
@@ -14,9 +18,7 @@ export class ProgressBar {
   /** `done` units finished; `fields` is shown after the rate (e.g. "loss 1.23"). */
   update(done: number, fields: string, unitsPerStep?: { count: number; unit: string }): void {
     const now = performance.now();
-    const elapsed = (now - this.start) / 1000;
-    const rate = (done - this.startAt) / Math.max(elapsed, 1e-9);
-    const eta = rate > 0 ? (this.total - done) / rate : Infinity;
+    const { rate, eta } = rateAndEta(done, this.total, (now - this.start) / 1000, this.startAt);
     const extra = unitsPerStep === undefined ? "" : `  ${formatRate(rate * unitsPerStep.count)} ${unitsPerStep.unit}/s`;
     const pct = this.total === 0 ? 1 : done / this.total;
     const text = `${String(done).padStart(String(this.total).length)}/${this.total} ${bar(pct, 24)} ${(100 * pct).toFixed(0).padStart(3)}%  ${fields}  ${rate.toFixed(1)} it/s${extra}  ETA ${formatDuration(eta)}`;
@@ -52,15 +54,4 @@ function bar(fraction: number, width: number): string {
   const full = Math.floor(cells);
   const partial = " ▏▎▍▌▋▊▉"[Math.floor((cells - full) * 8)] ?? "";
   return "│" + "█".repeat(full) + (full < width ? partial : "") + " ".repeat(Math.max(0, width - full - 1)) + "│";
-}
-
-function formatRate(x: number): string {
-  return x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0);
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "--:--";
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}:${String(sec).padStart(2, "0")}`;
 }

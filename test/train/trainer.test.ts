@@ -8,6 +8,7 @@ import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { validationSet } from "../../src/train/corpus.js";
 import { evaluate } from "../../src/train/evaluate.js";
+import { formatDuration, formatRate, rateAndEta } from "../../src/train/progress.js";
 import { parseTrainConfig } from "../../src/train/train-config.js";
 import { Trainer, TrainingError } from "../../src/train/trainer.js";
 
@@ -98,5 +99,13 @@ describe("trainer", () => {
     t.trainStep();
     const two = t.save();
     expect(() => Trainer.restore(two.checkpoint, one.optimizer, "ck")).toThrow(/optimizer state is from step 1 but the checkpoint is at step 2/);
+  });
+  it("progress: the rate since the start (a resumed run's earlier steps not counted), the time left at it, and their short forms", () => {
+    expect(rateAndEta(300, 2000, 10)).toEqual({ rate: 30, eta: 1700 / 30 });
+    expect(rateAndEta(1300, 2000, 10, 1000)).toEqual({ rate: 30, eta: 700 / 30 }); // resumed at step 1000
+    expect(rateAndEta(0, 2000, 10).eta).toBe(Infinity);
+    expect(rateAndEta(2000, 2000, 10).eta).toBe(0);
+    expect([formatDuration(56.7), formatDuration(3599), formatDuration(3 * 3600 + 5 * 60), formatDuration(Infinity)]).toEqual(["0:57", "59:59", "3h05m", "--:--"]);
+    expect([formatRate(999.4), formatRate(14774)]).toEqual(["999", "14.8k"]);
   });
 });

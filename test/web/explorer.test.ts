@@ -213,6 +213,14 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.textContent("main")).toMatch(/tras attn 0/);
     expect(await page.textContent("main")).toMatch(/Presupuesto de bloques/);
     await expect.poll(() => page.textContent("[data-testid=source]")).toMatch(/modelo entrenado incluido/);
+    // the plots' axis titles, longer in Spanish, stay inside their plots ("pérdida (entropía cruzada,
+    // nats)" ran off the top of a rotated title once)
+    const titles = await page.$$eval("svg text.ytitle", (els) => els.map((t) => {
+      const a = t.getBoundingClientRect(), b = t.closest("svg")!.getBoundingClientRect();
+      return { text: t.textContent, inside: a.left >= b.left - 0.5 && a.right <= b.right + 0.5 && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5 };
+    }));
+    expect(titles.length).toBeGreaterThanOrEqual(3);
+    for (const t of titles) expect(t.inside, t.text ?? "").toBe(true);
     await page.screenshot({ path: join(shots, "espanol.png") });
     await page.close();
   });
@@ -250,6 +258,15 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.fill("[data-testid=top-p]", "0.5");
     await page.click("[data-testid=generate]");
     await page.waitForFunction(() => (document.querySelector("[data-testid=generated]")?.textContent ?? "").split(" ").length > 8, undefined, { timeout: 20_000 });
+    // a long run shows where it stands — steps done, rates, time left — and stops when asked
+    await page.fill("section input[type=number][min='10']", "2000");
+    await page.click("[data-testid=train-start]");
+    await page.waitForSelector("[data-testid=train-progress]");
+    await expect.poll(() => page.getAttribute("[data-testid=train-progress]", "data-done").then(Number)).toBeGreaterThan(5);
+    expect(((await page.textContent("[data-testid=train-progress]")) ?? "").replace(/\s+/g, " ")).toMatch(/\d+\/2000 · [\d.]+ steps\/s · [\d.]+k? tokens\/s · time left \d+:\d\d/);
+    await page.click("section:has([data-testid=train-curve]) button:text-is('Stop')");
+    await page.waitForSelector("[data-testid=train-explore]", { timeout: 60_000 });
+    expect(await page.locator("[data-testid=train-progress]").count()).toBe(0);
     await page.fill("section input[type=number][min='10']", "20");
     await page.click("[data-testid=train-start]");
     await page.waitForSelector("[data-testid=train-explore]", { timeout: 60_000 });
@@ -531,6 +548,13 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     // the empty log axis labels its decades, not every 1–9 × 10ⁿ (eighteen crowded labels once)
     expect(await page.$$eval("[data-testid=lab-grads] text.gtick", (els) => els.map((e) => e.textContent))).toEqual(["0.01", "0.1", "1"]);
     await page.selectOption("[data-testid=lab-depth]", "2");
+    // a longer run shows its progress over the four runs (4 × 500 steps), and stops when asked
+    await page.fill("[data-testid=lab-steps]", "500");
+    await page.click("[data-testid=lab-start]");
+    await page.waitForSelector("[data-testid=lab-progress]");
+    expect(((await page.textContent("[data-testid=lab-progress]")) ?? "").replace(/\s+/g, " ")).toMatch(/\d+\/2000 · [\d.]+ steps\/s · time left \d+:\d\d/);
+    await page.click("section:has([data-testid=lab-curves]) button:text-is('Stop')");
+    expect(await page.locator("[data-testid=lab-progress]").count()).toBe(0);
     await page.fill("[data-testid=lab-steps]", "8");
     await page.click("[data-testid=lab-start]");
     await page.waitForSelector('[data-testid="lab-final-post/warmup"]', { timeout: 60_000 }); // the grid's last point has finished

@@ -7,7 +7,7 @@ if (wasmSimdSupported()) setKernels(createWasmKernels());
 
 export type ToWorker = { type: "start"; steps: number; batch_size: number; lr: number; seed: number } | { type: "stop" };
 export type FromWorker =
-  | { type: "step"; step: number; loss: number }
+  | { type: "step"; step: number; loss: number; tokens: number }
   | { type: "eval"; step: number; agreement: number; loss: number }
   | { type: "done"; step: number; checkpoint: Uint8Array; snapshots: Uint8Array }
   | { type: "error"; message: string };
@@ -35,7 +35,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       const info = trainer.trainStep();
       shots.record(info.step, trainer.model);
       curve.push([info.step, Number(info.loss.toFixed(4))]);
-      post({ type: "step", step: info.step, loss: info.loss });
+      post({ type: "step", step: info.step, loss: info.loss, tokens: info.tokens });
       if (info.step % 50 === 0 || trainer.done) {
         const ev = evaluate(trainer.model, val);
         post({ type: "eval", step: info.step, agreement: ev.agreement.accuracy, loss: ev.loss });
