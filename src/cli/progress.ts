@@ -3,8 +3,6 @@
 
 import { formatDuration, formatRate, rateAndEta } from "../train/progress.js";
 
-export { formatDuration };
-
 export class ProgressBar {
   private readonly start = performance.now();
   private lastDraw = 0;

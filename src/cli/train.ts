@@ -21,7 +21,8 @@ import { BOS } from "../train/vocab.js";
 import { parse as parseYaml } from "yaml";
 import { str, type Command } from "./command.js";
 import { displayPath, parseInteger, printJson, readBytes, readConfig, UsageError, writeFileAtomic } from "./common.js";
-import { formatDuration, ProgressBar } from "./progress.js";
+import { formatDuration } from "../train/progress.js";
+import { ProgressBar } from "./progress.js";
 
 const CHECKPOINT = "checkpoint.safetensors";
 const SNAPSHOTS = "snapshots.safetensors";
