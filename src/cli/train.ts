@@ -17,11 +17,11 @@ import { TrainingStream } from "../train/corpus.js";
 import { halfLength, INDUCTION, inductionLoss, inductionSet, InductionStream, phaseChange, WORDS } from "../train/induction.js";
 import { Snapshots, snapshotSteps } from "../train/snapshots.js";
 import { headScores } from "../interp/heads.js";
+import { formatDuration } from "../train/progress.js";
 import { BOS } from "../train/vocab.js";
 import { parse as parseYaml } from "yaml";
 import { str, type Command } from "./command.js";
 import { displayPath, parseInteger, printJson, readBytes, readConfig, UsageError, writeFileAtomic } from "./common.js";
-import { formatDuration } from "../train/progress.js";
 import { ProgressBar } from "./progress.js";
 
 const CHECKPOINT = "checkpoint.safetensors";
