@@ -132,7 +132,16 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
   it("a clicked cell's decomposition sums to its vector, by sublayer and per head", async () => {
     const { page } = await open();
     await page.click("[data-testid=grid] [data-cell='4-7']");
+    // the vector's length beside it is the grid cell's ‖h‖, and the scale its bars run to is said
+    const cellNorm = Number(/‖h‖ = ([\d.]+)/.exec((await page.getAttribute("[data-testid=grid] [data-cell='4-7']", "title")) ?? "")![1]);
+    expect(Number(/([\d.]+)$/.exec((await page.textContent("[data-testid=vector] .norm")) ?? "")![1])).toBeCloseTo(cellNorm, 2);
+    expect(await page.textContent("[data-testid=vector-scale]")).toMatch(/bars run to ±\d/);
     await page.check("[data-testid=decompose]");
+    // each source's length, from the values it draws
+    const norms = await page.$$eval("[data-testid=vector] g[data-source]", (gs) => gs.map((g) => [Math.hypot(...(JSON.parse(g.getAttribute("data-values")!) as number[])), Number(/([\d.]+)$/.exec(g.querySelector(".norm")!.textContent!)![1])]));
+    expect(norms).toHaveLength(5);
+    for (const [values, shown] of norms) expect(shown).toBeCloseTo(values!, 2);
+    expect(await page.textContent("[data-testid=vector-scale]")).toMatch(/one scale for every row/);
     const whole = await sumRows(page);
     expect(whole.rows).toBe(5); // embed, attn 0, mlp 0, attn 1, mlp 1
     expect(whole.maxDiff).toBeLessThan(1e-5);

@@ -77,6 +77,8 @@ const STRINGS = {
   pushesDown: ["pushes down", "empuja hacia abajo"],
   strongest: ["strongest contexts, each once (×: how many positions share it)", "contextos más fuertes, cada uno una vez (×: cuántas posiciones lo comparten)"],
   progress: ["progress", "progreso"],
+  vectorScale: ["bars run to", "las barras llegan a"],
+  vectorScaleShared: ["one scale for every row; ‖·‖ beside each: its length", "una escala para todas las filas; ‖·‖ junto a cada una: su longitud"],
   stepsPerSecond: ["steps/s", "pasos/s"],
   tokensPerSecond: ["tokens/s", "tokens/s"],
   timeLeft: ["time left", "tiempo restante"],
