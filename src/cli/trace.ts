@@ -1,24 +1,56 @@
-// minigpt trace: the shape of every intermediate tensor for the canonical sequence,
-// or (--toy) every value of one toy block, small enough to check on paper.
+// minigpt trace: the shape of every intermediate tensor for the canonical sequence — or one hook
+// point's values (--hook), or every activation saved to a safetensors file (--save), as
+// TransformerLens's run_with_cache gives them — or (--toy) every value of one toy block, small
+// enough to check on paper.
 
-import { toyModel, TOY_TOKENS, traceForward } from "../interp/trace.js";
+import { describeHook, toyModel, TOY_TOKENS, traceForward } from "../interp/trace.js";
+import { encodeSafetensors } from "../io/safetensors.js";
 import { configToJson } from "../model/config.js";
+import { hookNames, type HookName } from "../model/hooks.js";
 import { str, type Command } from "./command.js";
 import { tokenLabel } from "../train/tokenizer.js";
-import { formatShapeList, openCheckpoint, printJson, readTokens, table } from "./common.js";
+import { displayPath, formatShapeList, openCheckpoint, printJson, readTokens, table, writeFileAtomic } from "./common.js";
 
 export const traceCommand: Command = {
   name: "trace",
   summary: "print every intermediate tensor's shape (or, with --toy, every value of a toy block)",
-  usage: "minigpt trace [--checkpoint FILE] [--ids 1,2,3 | --text \"…\"] [--toy] [--json]",
-  flags: { checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, toy: { type: "boolean" } },
+  usage:
+    "minigpt trace [--checkpoint FILE] [--ids 1,2,3 | --text \"…\"] [--hook NAME] [--save FILE.safetensors] [--toy] [--json]\n" +
+    "  --hook NAME: that hook point's values (docs/MODEL.md §6), not every shape\n" +
+    "  --save FILE: every activation of the forward pass, each named by its hook point, as float32 tensors in a\n" +
+    "  safetensors file (numpy: safetensors.numpy.load_file) — the cache TransformerLens's run_with_cache returns",
+  flags: { checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, hook: { type: "string" }, save: { type: "string" }, toy: { type: "boolean" } },
   run(values) {
     if (values["toy"]) return traceToy(Boolean(values["json"]));
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
     const ids = readTokens(tok, str(values, "ids"), str(values, "text"));
+    const hook = str(values, "hook"), save = str(values, "save");
+    const names = hookNames(model.config);
+    if (hook !== undefined && !names.includes(hook as HookName)) throw new Error(`no hook point "${hook}" in this model; its hook points are ${names.join(", ")}`);
+    const tokens = ids.map((id) => tokenLabel(tok, id));
+    const { cache } = hook !== undefined || save !== undefined ? model.runWithCache(ids) : { cache: null };
+    if (cache !== null && save !== undefined) {
+      const entries = cache.entries();
+      writeFileAtomic(save, encodeSafetensors(entries.map(([name, t]) => [name, t]), { format: "minigpt activations", checkpoint: path, ids: JSON.stringify(ids), tokens: JSON.stringify(tokens) }));
+      if (hook === undefined) {
+        const floats = entries.reduce((n, [, t]) => n + t.size, 0);
+        if (values["json"]) printJson({ checkpoint: path, ids, tokens, saved: save, hooks: entries.map(([name, t]) => ({ name, shape: [...t.shape] })) });
+        else process.stdout.write(`wrote ${displayPath(save)}: ${entries.length} activations (${floats.toLocaleString("en-US")} float32 values) of ${tokens.join(" ")}, each named by its hook point\n`);
+        return;
+      }
+    }
+    if (cache !== null && hook !== undefined) {
+      const t = cache.get(hook as HookName), shape = [...t.shape], what = describeHook(hook as HookName);
+      if (values["json"]) printJson({ checkpoint: path, ids, tokens, hook, shape, what, values: t.toArray(), ...(save === undefined ? {} : { saved: save }) });
+      else {
+        process.stdout.write([`${hook} ${formatShapeList(shape)}  ${what}  ·  ${path}`, `input: ${tokens.join(" ")}`, formatValues(t.toArray(), shape, 4)].join("\n") + "\n");
+        if (save !== undefined) process.stdout.write(`wrote ${displayPath(save)}: every activation, each named by its hook point\n`);
+      }
+      return;
+    }
     const rows = traceForward(model, ids);
     if (values["json"]) {
-      printJson({ checkpoint: path, ids, tokens: ids.map((id) => tokenLabel(tok, id)), config: configToJson(model.config), rows });
+      printJson({ checkpoint: path, ids, tokens, config: configToJson(model.config), rows });
       return;
     }
     const c = model.config;

@@ -81,6 +81,33 @@ describe("minigpt CLI", () => {
     expect(toy.stdout).toMatch(/blocks\.0\.attn\.hook_pattern \[1, 2, 2, 2\]/);
     expect(toy.stdout).toMatch(/-inf/);
   });
+  it("trace --hook prints one hook point's values; --save writes every activation as a safetensors file others can read", () => {
+    const forward = json<{ logits: number[][] }>("forward").logits; // model.forward, not the cached run
+    const pattern = json<{ shape: number[]; values: number[][][][] }>("trace", "--hook", "blocks.1.attn.hook_pattern");
+    expect(pattern.shape).toEqual([1, 4, 8, 8]);
+    for (const head of pattern.values[0]!) head.forEach((row, q) => {
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(row.slice(q + 1).every((w) => w === 0)).toBe(true); // nothing from the future
+    });
+    expect(run("trace", "--hook", "blocks.1.attn.hook_pattern").stdout).toMatch(/^blocks\.1\.attn\.hook_pattern \[1, 4, 8, 8\]/);
+    const bad = run("trace", "--hook", "blocks.7.hook_resid_post");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/no hook point "blocks.7.hook_resid_post" in this model; its hook points are hook_embed, /);
+    // the file, read by hand as any safetensors reader would: an 8-byte header length, the JSON header, raw little-endian float32
+    expect(run("trace", "--save", "acts.safetensors").stdout).toMatch(/^wrote acts\.safetensors: 33 activations/);
+    const bytes = readFileSync(join(tmp, "acts.safetensors"));
+    const n = Number(bytes.readBigUInt64LE(0)), header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8")) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__: Record<string, string> };
+    expect(Object.keys(header).filter((k) => k !== "__metadata__")).toEqual(json<{ rows: { name: string }[] }>("trace").rows.map((r) => r.name));
+    expect(JSON.parse(header.__metadata__["ids"]!)).toEqual([1, 20, 26, 28, 32, 49, 35, 16]);
+    const read = (name: string): number[] => {
+      const { dtype, data_offsets: [a, b] } = header[name]!;
+      expect(dtype).toBe("F32");
+      return Array.from({ length: (b - a) / 4 }, (_, i) => bytes.readFloatLE(8 + n + a + 4 * i));
+    };
+    const logits = read("hook_logits");
+    forward.flat().forEach((v, i) => expect(logits[i]).toBeCloseTo(v, 4));
+    expect(read("blocks.1.attn.hook_pattern")).toEqual(pattern.values.flat(3).map((v) => Math.fround(v)));
+  });
   it("causality holds with the mask and leaks in encoder mode", () => {
     const c = json("causality");
     expect(c["holds"]).toBe(true);
