@@ -73,6 +73,7 @@ export { INDUCTION, InductionStream, inductionSet, inductionLoss, phaseChange, h
 export { Snapshots, snapshotSteps, snapshotList, loadSnapshot } from "./train/snapshots.js";
 export { rateAndEta, formatRate, formatDuration } from "./train/progress.js";
 export { headScores, detectionPattern, patternScore, repeatedSequences, HEAD_KINDS } from "./interp/heads.js";
+export { neuronsAt, type NeuronsAt, type NeuronRead } from "./interp/neurons.js";
 export type { HeadKind, HeadScores, HeadScoreOptions } from "./interp/heads.js";
 export type { PatchResult, PatchMetric, ResidHook, HeadRef, EdgeResult } from "./interp/patching.js";
 export { bandwidth } from "./interp/bandwidth.js";

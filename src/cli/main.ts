@@ -7,6 +7,7 @@ import { bandwidthCommand } from "./bandwidth.js";
 import { causalityCommand } from "./causality.js";
 import { decomposeCommand } from "./decompose.js";
 import { budgetCommand, lensCommand } from "./lens.js";
+import { neuronsCommand } from "./neurons.js";
 import { patchCommand } from "./patch.js";
 import { patternsCommand } from "./patterns.js";
 import type { Command } from "./command.js";
@@ -27,7 +28,7 @@ import { vocabCommand } from "./vocab.js";
 
 const COMMANDS: readonly Command[] = [
   traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, trainCommand, generateCommand,
-  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
+  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, neuronsCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
   importCommand, exportHfCommand, vocabCommand,
 ];
 

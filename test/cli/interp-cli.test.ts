@@ -9,6 +9,20 @@ const ck = join(root, "checkpoints/minigpt-seed0.safetensors");
 const { run, json } = cli({ cwd: root, extra: ["--checkpoint", ck] });
 
 describe("analysis commands", () => {
+  it("neurons: the strongest writers of a block's MLP at a position, as JSON and as a table; an attention-only model is refused", () => {
+    const r = json<{ layer: number; position: number; dFF: number; neurons: { neuron: number; activation: number; write: number; up: unknown[] }[] }>("neurons", "--layer", "0", "--position", "3", "--top", "4");
+    expect([r.layer, r.position, r.dFF]).toEqual([0, 3, 256]);
+    expect(r.neurons).toHaveLength(4);
+    expect(r.neurons.every((n, i) => i === 0 || n.write <= r.neurons[i - 1]!.write)).toBe(true);
+    expect(r.neurons[0]!.up).toHaveLength(3);
+    const table = run("neurons");
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/block 1's MLP at position 7 \("ellos"\)/);
+    expect(table.stdout).toMatch(/\d+ of 256 neurons positive/);
+    const noMlp = cli({ cwd: root }).run("neurons", "--checkpoint", join(root, "checkpoints/induction.safetensors"));
+    expect(noMlp.code).toBe(2);
+    expect(noMlp.stderr).toMatch(/no MLPs \(attention only\)/);
+  });
   it("decompose --json: sources sum to the stream (SPEC §7)", () => {
     const d = json<{ labels: string[]; components: number[][]; sum: number[]; actual: number[]; max_error: number; additive: boolean }>("decompose", "--position", "5", "--per-head");
     expect(d.labels).toEqual(["embed", "attn 0.h0", "attn 0.h1", "attn 0.h2", "attn 0.h3", "mlp 0", "attn 1.h0", "attn 1.h1", "attn 1.h2", "attn 1.h3", "mlp 1"]);

@@ -435,6 +435,21 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.close();
   });
 
+  it("MLP neurons: the selected row's block at the selected position, with the numbers `minigpt neurons` prints", async () => {
+    const { page, errors } = await open();
+    await page.waitForSelector("[data-testid=neurons] tr[data-neuron]");
+    expect([await page.getAttribute("[data-testid=neurons]", "data-layer"), await page.getAttribute("[data-testid=neurons]", "data-position")]).toEqual(["1", "7"]);
+    await page.click("[data-testid=grid] [data-cell='1-3']"); // after attn 0, "perro": block 0's MLP comes next
+    await expect.poll(() => page.getAttribute("[data-testid=neurons]", "data-position")).toBe("3");
+    expect(await page.getAttribute("[data-testid=neurons]", "data-layer")).toBe("0");
+    const shown = await page.$$eval("[data-testid=neurons] tr[data-neuron]", (rows) => rows.map((r) => [Number(r.getAttribute("data-neuron")), Number(r.getAttribute("data-activation"))]));
+    const { neurons } = cli({ cwd: root }).json<{ neurons: { neuron: number; activation: number }[] }>("neurons", "--layer", "0", "--position", "3");
+    expect(shown.map(([n]) => n)).toEqual(neurons.map((n) => n.neuron));
+    shown.forEach(([, a], i) => expect(a).toBeCloseTo(neurons[i]!.activation, 5));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("heads by what they do: three score tables; a click opens that head in the attention panel", async () => {
     const { page, errors } = await open();
     // the numbers `minigpt heads` prints for the same model (another process, another engine)

@@ -4,7 +4,7 @@
 
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
-  describeHook, describeModel, EOS, formulaCount, generate, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
+  describeHook, describeModel, EOS, formulaCount, generate, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
   Tensor, ActivationCache, VOCAB, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
@@ -141,6 +141,21 @@ export function featureDetail({ model, tok, sae }: Loaded, browser: FeatureBrows
     up: v.logitsUp.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value })),
     down: v.logitsDown.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value })),
   };
+}
+
+/** The block whose MLP a grid state belongs to or follows: its own block, the embedding's first; null without MLPs. */
+export function neuronBlock(model: MiniGPT, view: StreamView, state: number): number | null {
+  const withMlp = model.blocks.map((b, l) => (b.mlp === null ? -1 : l)).filter((l) => l >= 0);
+  if (withMlp.length === 0) return null;
+  const part = view.stateParts[state]!, layer = part.after === "embed" ? 0 : part.layer;
+  return withMlp.find((l) => l >= layer) ?? withMlp.at(-1)!;
+}
+
+/** Block `layer`'s MLP neurons at a position (interp/neurons.ts), with token names, for the neurons view. */
+export function neurons({ model, tok }: Loaded, view: StreamView, layer: number, position: number, top = 10) {
+  const r = neuronsAt(model, view.cache, layer, position, { top });
+  const named = (xs: readonly { id: number; value: number }[]) => xs.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value }));
+  return { ...r, neurons: r.neurons.map((n) => ({ neuron: n.neuron, activation: n.activation, write: n.write, up: named(n.up), down: named(n.down) })) };
 }
 
 /** The latents active on the current input at a position, strongest first. */

@@ -5,7 +5,7 @@
 
 import { loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
 import {
-  analyse, budget, featureBrowser, featureDetail, headDetection, latentsAt, lensGrid, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
+  analyse, budget, featureBrowser, featureDetail, headDetection, latentsAt, lensGrid, neurons, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
   type FeatureBrowser, type PatchSetup, type Prediction, type StreamView,
 } from "./compute.js";
 import { lessonById } from "./lessons.js";
@@ -41,6 +41,8 @@ export const JOBS = {
     return b === null ? null : featureDetail(c.loaded, b, latent);
   },
   latentsAt: (c: JobContext, position: number) => latentsAt(c.loaded, c.view(), position),
+  /** Block `layer`'s MLP neurons at a position: the strongest writers, what they fired and push. */
+  neurons: (c: JobContext, layer: number, position: number) => neurons(c.loaded, c.view(), layer, position),
   /** A lesson step's question, answered [English, Spanish] by the model on the input. */
   lessonAnswer: (c: JobContext, lesson: string, step: number): readonly [string, string] => {
     const q = lessonById(lesson)?.steps[step]?.question;
@@ -58,7 +60,7 @@ export type Jobs = typeof JOBS;
  * SAE's index, head scores, sampling) go to the worker whatever the model's size.
  */
 export type JobName = keyof Jobs;
-export const LIGHT: ReadonlySet<JobName | "analyse"> = new Set<JobName | "analyse">(["analyse", "lens", "budget", "latentsAt", "lessonAnswer"]);
+export const LIGHT: ReadonlySet<JobName | "analyse"> = new Set<JobName | "analyse">(["analyse", "lens", "budget", "latentsAt", "neurons", "lessonAnswer"]);
 /** A job's arguments after its context. */
 export type JobArgs<K extends JobName> = Jobs[K] extends (c: JobContext, ...args: infer A) => unknown ? A : never;
 export type JobResult<K extends JobName> = ReturnType<Jobs[K]>;
