@@ -6,6 +6,7 @@
 
 import type { ActivationCache } from "../model/cache.js";
 import type { MiniGPT } from "../model/minigpt.js";
+import { noGrad, ops, Tensor } from "../tensor/index.js";
 
 export interface NeuronRead {
   readonly neuron: number;
@@ -44,14 +45,13 @@ export function neuronsAt(model: MiniGPT, cache: ActivationCache, layer: number,
     return Math.sqrt(s);
   };
   const ranked = Array.from({ length: F }, (_, n) => ({ n, write: Math.abs(acts[n]!) * rowNorm(n) })).sort((a, b) => b.write - a.write).slice(0, top);
-  const E = model.embed.W_E.data, U = model.unembed?.W_U.data ?? null;
-  const neurons = ranked.map(({ n, write }) => {
-    const effect = new Float64Array(V);
-    for (let v = 0; v < V; v++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += W[n * d + j]! * (U === null ? E[v * d + j]! : U[j * V + v]!);
-      effect[v] = s;
-    }
+  // the ranked neurons' rows against the unembedding, as one product through the kernels (GPT-2's
+  // 768 × 50,257 for ten rows: ~0.4 G multiply-adds, seconds as loops here)
+  const rows = new Tensor(new Float32Array(ranked.length * d), [ranked.length, d]);
+  ranked.forEach(({ n }, i) => rows.data.set(W.subarray(n * d, (n + 1) * d), i * d));
+  const effects = noGrad(() => (model.unembed === null ? ops.matmul(rows, model.embed.W_E, false, true) : ops.matmul(rows, model.unembed.W_U))).data;
+  const neurons = ranked.map(({ n, write }, i) => {
+    const effect = effects.subarray(i * V, (i + 1) * V);
     const order = Array.from({ length: V }, (_, v) => v).sort((a, b) => effect[b]! - effect[a]!);
     const pick = (ids: number[]): { id: number; value: number }[] => ids.map((id) => ({ id, value: effect[id]! }));
     return { neuron: n, activation: acts[n]!, write, up: pick(order.slice(0, tokens)), down: pick(order.slice(-tokens).reverse()) };
