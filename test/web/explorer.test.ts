@@ -400,6 +400,17 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
       }).length;
     });
     expect(covered).toBe(0);
+    // every activation of this input as a file, read byte by byte: the trace's hook points in order, and
+    // logits equal to what `minigpt forward` prints for the same input
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=save-activations]")]);
+    const saved = join(mkdtempSync(join(tmpdir(), "minigpt-acts-")), "activations.safetensors");
+    await download.saveAs(saved);
+    const bytes = readFileSync(saved), n = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8")) as Record<string, { shape: number[]; data_offsets: [number, number] }>;
+    expect(Object.keys(header).filter((k) => k !== "__metadata__")).toEqual(await page.$$eval("[data-testid=trace] tr td:first-child", (tds) => tds.map((td) => td.textContent)));
+    const { data_offsets: [from, to] } = header["hook_logits"]!;
+    const logits = Array.from({ length: (to - from) / 4 }, (_, i) => bytes.readFloatLE(8 + n + from + 4 * i));
+    cli({ cwd: root }).json<{ logits: number[][] }>("forward").logits.flat().forEach((v, i) => expect(logits[i]).toBeCloseTo(v, 4));
     await page.check("[data-testid=arch-rms]");
     expect(await params()).toBe("103,360"); // five norms lose their biases: 5 × 64
     expect(await boxes()).toMatch(/RMSNorm₁ → Attn 0/);

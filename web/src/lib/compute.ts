@@ -4,7 +4,7 @@
 
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
-  describeHook, describeModel, EOS, formulaCount, generate, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
+  describeHook, describeModel, encodeSafetensors, EOS, formulaCount, generate, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
   Tensor, ActivationCache, VOCAB, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
@@ -270,6 +270,11 @@ export function causalityHolds(model: MiniGPT, ids: number[]): boolean {
 /** Every hook point's shape and meaning, read from the view's cache (no second forward). */
 export function shapeTrace(view: StreamView): { name: string; shape: number[]; what: string }[] {
   return view.cache.entries().map(([name, t]) => ({ name, shape: [...t.shape], what: describeHook(name) }));
+}
+
+/** Every activation of the view's forward as a safetensors file — float32 tensors named by hook point, the input in the metadata — as `minigpt trace --save` writes it. */
+export function activationsFile(view: StreamView): Uint8Array {
+  return encodeSafetensors(view.cache.entries().map(([name, t]) => [name, t]), { format: "minigpt activations", ids: JSON.stringify(view.ids), tokens: JSON.stringify(view.tokens) });
 }
 
 export function parameterInventory(model: MiniGPT): Inventory {

@@ -77,6 +77,8 @@ const STRINGS = {
   pushesDown: ["pushes down", "empuja hacia abajo"],
   strongest: ["strongest contexts, each once (×: how many positions share it)", "contextos más fuertes, cada uno una vez (×: cuántas posiciones lo comparten)"],
   progress: ["progress", "progreso"],
+  saveActivations: ["Download every activation", "Descargar todas las activaciones"],
+  saveActivationsHelp: ["one .safetensors file, float32 tensors named by hook point (numpy: safetensors.numpy.load_file), as `minigpt trace --save`", "un archivo .safetensors, tensores float32 con el nombre de su punto de enganche (numpy: safetensors.numpy.load_file), como `minigpt trace --save`"],
   neurons: ["MLP neurons", "Neuronas del MLP"],
   neuronsHelp: ["The neurons of the selected row's block at the selected position that wrote the most into the stream: each one's activation times its row of W_out is its additive share of the MLP's output. The tokens its row pushes up and down directly (W_out[n]·W_U, before the final norm) are hints, not predictions.", "Las neuronas del bloque de la fila seleccionada que más escribieron en el flujo en la posición seleccionada: la activación de cada una por su fila de W_out es su parte aditiva de la salida del MLP. Los tokens que su fila sube y baja directamente (W_out[n]·W_U, antes de la norma final) son pistas, no predicciones."],
   neuronsPositiveOf: ["of", "de"],
