@@ -82,7 +82,7 @@ const STRINGS = {
   neurons: ["MLP neurons", "Neuronas del MLP"],
   neuronsHelp: ["The neurons of the selected row's block at the selected position that wrote the most into the stream: each one's activation times its row of W_out is its additive share of the MLP's output. The tokens its row pushes up and down directly (W_out[n]·W_U, before the final norm) are hints, not predictions.", "Las neuronas del bloque de la fila seleccionada que más escribieron en el flujo en la posición seleccionada: la activación de cada una por su fila de W_out es su parte aditiva de la salida del MLP. Los tokens que su fila sube y baja directamente (W_out[n]·W_U, antes de la norma final) son pistas, no predicciones."],
   neuronsPositiveOf: ["of", "de"],
-  neuronsPositive: ["neurons fired positive here; the ten that wrote the most:", "neuronas dieron positivo aquí; las diez que más escribieron:"],
+  neuronsPositive: ["neurons fired positive here; the ones that wrote the most:", "neuronas dieron positivo aquí; las que más escribieron:"],
   neuron: ["neuron", "neurona"],
   activation: ["activation", "activación"],
   write: ["write", "escritura"],
