@@ -44,7 +44,7 @@ export { referenceForward } from "./reference/forward64.js";
 export type { ReferenceResult, Weights } from "./reference/forward64.js";
 
 // Inspection
-export { traceForward, describeHook, toyModel, TOY_TOKENS } from "./interp/trace.js";
+export { traceForward, describeHook, activationsFile, toyModel, TOY_TOKENS } from "./interp/trace.js";
 export type { TraceRow } from "./interp/trace.js";
 export { causalityCheck } from "./interp/causality.js";
 export type { CausalityReport, CausalityRow } from "./interp/causality.js";
@@ -73,7 +73,7 @@ export { INDUCTION, InductionStream, inductionSet, inductionLoss, phaseChange, h
 export { Snapshots, snapshotSteps, snapshotList, loadSnapshot } from "./train/snapshots.js";
 export { rateAndEta, formatRate, formatDuration } from "./train/progress.js";
 export { headScores, detectionPattern, patternScore, repeatedSequences, HEAD_KINDS } from "./interp/heads.js";
-export { neuronsAt, type NeuronsAt, type NeuronRead } from "./interp/neurons.js";
+export { neuronsAt, blocksWithMlp, type NeuronsAt, type NeuronRead } from "./interp/neurons.js";
 export type { HeadKind, HeadScores, HeadScoreOptions } from "./interp/heads.js";
 export type { PatchResult, PatchMetric, ResidHook, HeadRef, EdgeResult } from "./interp/patching.js";
 export { bandwidth } from "./interp/bandwidth.js";

@@ -1,7 +1,7 @@
 // minigpt neurons: an MLP's neurons at one position — the strongest writers into the stream, how
 // strongly each fired, and the tokens its row of W_out pushes up and down directly (interp/neurons.ts).
 
-import { neuronsAt } from "../interp/neurons.js";
+import { blocksWithMlp, neuronsAt } from "../interp/neurons.js";
 import { str, type Command } from "./command.js";
 import { parseInteger, printJson, table, UsageError } from "./common.js";
 import { INPUT_FLAGS, inspect, signed, signedBar } from "./inspect.js";
@@ -16,7 +16,7 @@ export const neuronsCommand: Command = {
   run(values) {
     const { model, ids, cache, position, name, path } = inspect(values);
     const c = model.config;
-    const withMlp = model.blocks.map((b, l) => (b.mlp === null ? -1 : l)).filter((l) => l >= 0);
+    const withMlp = blocksWithMlp(model);
     if (withMlp.length === 0) throw new UsageError("this model has no MLPs (attention only): it has no neurons");
     const layer = parseInteger(str(values, "layer"), "--layer") ?? withMlp.at(-1)!;
     if (layer >= c.n_layers) throw new UsageError(`--layer ${layer}: this model has ${c.n_layers} blocks, 0 to ${c.n_layers - 1}`);

@@ -3,13 +3,13 @@
 // TransformerLens's run_with_cache gives them — or (--toy) every value of one toy block, small
 // enough to check on paper.
 
-import { describeHook, toyModel, TOY_TOKENS, traceForward } from "../interp/trace.js";
-import { encodeSafetensors } from "../io/safetensors.js";
+import { activationsFile, describeHook, toyModel, TOY_TOKENS, traceForward } from "../interp/trace.js";
 import { configToJson } from "../model/config.js";
 import { hookNames, type HookName } from "../model/hooks.js";
+import type { MiniGPT } from "../model/minigpt.js";
 import { str, type Command } from "./command.js";
 import { tokenLabel } from "../train/tokenizer.js";
-import { displayPath, formatShapeList, openCheckpoint, printJson, readTokens, table, writeFileAtomic } from "./common.js";
+import { displayPath, formatShapeList, openCheckpoint, printJson, readTokens, table, UsageError, writeFileAtomic } from "./common.js";
 
 export const traceCommand: Command = {
   name: "trace",
@@ -21,50 +21,47 @@ export const traceCommand: Command = {
     "  safetensors file (numpy: safetensors.numpy.load_file) — the cache TransformerLens's run_with_cache returns",
   flags: { checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, hook: { type: "string" }, save: { type: "string" }, toy: { type: "boolean" } },
   run(values) {
-    if (values["toy"]) return traceToy(Boolean(values["json"]));
+    const hook = str(values, "hook"), save = str(values, "save");
+    if (values["toy"]) {
+      if (hook !== undefined || save !== undefined) throw new UsageError("--toy prints every value of the toy block already; --hook and --save read a model's forward");
+      return traceToy(Boolean(values["json"]));
+    }
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
     const ids = readTokens(tok, str(values, "ids"), str(values, "text"));
-    const hook = str(values, "hook"), save = str(values, "save");
     const names = hookNames(model.config);
     if (hook !== undefined && !names.includes(hook as HookName)) throw new Error(`no hook point "${hook}" in this model; its hook points are ${names.join(", ")}`);
     const tokens = ids.map((id) => tokenLabel(tok, id));
-    const { cache } = hook !== undefined || save !== undefined ? model.runWithCache(ids) : { cache: null };
-    if (cache !== null && save !== undefined) {
-      const entries = cache.entries();
-      writeFileAtomic(save, encodeSafetensors(entries.map(([name, t]) => [name, t]), { format: "minigpt activations", checkpoint: path, ids: JSON.stringify(ids), tokens: JSON.stringify(tokens) }));
-      if (hook === undefined) {
-        const floats = entries.reduce((n, [, t]) => n + t.size, 0);
-        if (values["json"]) printJson({ checkpoint: path, ids, tokens, saved: save, hooks: entries.map(([name, t]) => ({ name, shape: [...t.shape] })) });
-        else process.stdout.write(`wrote ${displayPath(save)}: ${entries.length} activations (${floats.toLocaleString("en-US")} float32 values) of ${tokens.join(" ")}, each named by its hook point\n`);
-        return;
-      }
+    if (hook === undefined && save === undefined) return shapeTrace(values, model, path, ids, tokens);
+    const { cache } = model.runWithCache(ids);
+    if (save !== undefined) writeFileAtomic(save, activationsFile(cache, ids, tokens, { checkpoint: path }));
+    const saved = save === undefined ? {} : { saved: save };
+    if (hook !== undefined) {
+      const t = cache.get(hook), shape = [...t.shape], what = describeHook(hook as HookName);
+      if (values["json"]) return printJson({ checkpoint: path, ids, tokens, hook, shape, what, values: t.toArray(), ...saved });
+      process.stdout.write([`${hook} ${formatShapeList(shape)}  ${what}  ·  ${path}`, `input: ${tokens.join(" ")}`, formatValues(t.toArray(), shape, 4)].join("\n") + "\n");
     }
-    if (cache !== null && hook !== undefined) {
-      const t = cache.get(hook as HookName), shape = [...t.shape], what = describeHook(hook as HookName);
-      if (values["json"]) printJson({ checkpoint: path, ids, tokens, hook, shape, what, values: t.toArray(), ...(save === undefined ? {} : { saved: save }) });
-      else {
-        process.stdout.write([`${hook} ${formatShapeList(shape)}  ${what}  ·  ${path}`, `input: ${tokens.join(" ")}`, formatValues(t.toArray(), shape, 4)].join("\n") + "\n");
-        if (save !== undefined) process.stdout.write(`wrote ${displayPath(save)}: every activation, each named by its hook point\n`);
-      }
-      return;
+    if (save !== undefined) {
+      const entries = cache.entries(), floats = entries.reduce((n, [, t]) => n + t.size, 0);
+      if (values["json"]) return printJson({ checkpoint: path, ids, tokens, ...saved, hooks: entries.map(([name, t]) => ({ name, shape: [...t.shape] })) });
+      process.stdout.write(`wrote ${displayPath(save)}: ${entries.length} activations (${floats.toLocaleString("en-US")} float32 values) of ${tokens.join(" ")}, each named by its hook point\n`);
     }
-    const rows = traceForward(model, ids);
-    if (values["json"]) {
-      printJson({ checkpoint: path, ids, tokens, config: configToJson(model.config), rows });
-      return;
-    }
-    const c = model.config;
-    const out = [
-      `Shape trace of one forward pass  ·  ${path}`,
-      `input: ${ids.map((id) => tokenLabel(tok, id)).join(" ")}   (B = 1, T = ${ids.length})`,
-      `config: d_model ${c.d_model}, n_heads ${c.n_heads} (d_head ${c.d_model / c.n_heads}), n_layers ${c.n_layers}, d_ff ${c.d_ff}, vocab ${c.vocab_size}, ${c.positional}, ${c.norm}-LN`,
-      "",
-      table(["hook point", "shape", "what it holds"], rows.map((r) => [r.name, formatShapeList(r.shape), r.what])),
-    ];
-    process.stdout.write(out.join("\n") + "\n");
   },
 };
 
+/** Every hook point's shape, from a forward of its own (no values kept). */
+function shapeTrace(values: Readonly<Record<string, string | boolean | undefined>>, model: MiniGPT, path: string, ids: number[], tokens: string[]): void {
+  const rows = traceForward(model, ids);
+  if (values["json"]) return printJson({ checkpoint: path, ids, tokens, config: configToJson(model.config), rows });
+  const c = model.config;
+  const out = [
+    `Shape trace of one forward pass  ·  ${path}`,
+    `input: ${tokens.join(" ")}   (B = 1, T = ${ids.length})`,
+    `config: d_model ${c.d_model}, n_heads ${c.n_heads} (d_head ${c.d_model / c.n_heads}), n_layers ${c.n_layers}, d_ff ${c.d_ff}, vocab ${c.vocab_size}, ${c.positional}, ${c.norm}-LN`,
+    "",
+    table(["hook point", "shape", "what it holds"], rows.map((r) => [r.name, formatShapeList(r.shape), r.what])),
+  ];
+  process.stdout.write(out.join("\n") + "\n");
+}
 
 function traceToy(json: boolean): void {
   const model = toyModel();

@@ -7,6 +7,7 @@
 import type { ActivationCache } from "../model/cache.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import { noGrad, ops, Tensor } from "../tensor/index.js";
+import { topK } from "./vectors.js";
 
 export interface NeuronRead {
   readonly neuron: number;
@@ -27,6 +28,11 @@ export interface NeuronsAt {
   readonly positive: number;
   /** The strongest writers, longest write first. */
   readonly neurons: readonly NeuronRead[];
+}
+
+/** The blocks that have an MLP, in order (none in an attention-only model). */
+export function blocksWithMlp(model: MiniGPT): number[] {
+  return model.blocks.flatMap((b, l) => (b.mlp === null ? [] : [l]));
 }
 
 /** Block `layer`'s neurons at `position` of a cached forward: the `top` strongest writers, each with `tokens` tokens up and down. */
@@ -52,9 +58,8 @@ export function neuronsAt(model: MiniGPT, cache: ActivationCache, layer: number,
   const effects = noGrad(() => (model.unembed === null ? ops.matmul(rows, model.embed.W_E, false, true) : ops.matmul(rows, model.unembed.W_U))).data;
   const neurons = ranked.map(({ n, write }, i) => {
     const effect = effects.subarray(i * V, (i + 1) * V);
-    const order = Array.from({ length: V }, (_, v) => v).sort((a, b) => effect[b]! - effect[a]!);
-    const pick = (ids: number[]): { id: number; value: number }[] => ids.map((id) => ({ id, value: effect[id]! }));
-    return { neuron: n, activation: acts[n]!, write, up: pick(order.slice(0, tokens)), down: pick(order.slice(-tokens).reverse()) };
+    const down = topK(effect.map((x) => -x), tokens).map(({ id }) => ({ id, value: effect[id]! }));
+    return { neuron: n, activation: acts[n]!, write, up: topK(effect, tokens), down };
   });
   let positive = 0;
   for (let n = 0; n < F; n++) if (acts[n]! > 0) positive++;

@@ -1,6 +1,8 @@
 // The forward pass made visible: the course's shape trace (every intermediate
-// tensor's shape) and lab 00's block by hand (every value of a toy block).
+// tensor's shape), every activation as one file, and lab 00's block by hand (every value of a toy block).
 
+import { encodeSafetensors } from "../io/safetensors.js";
+import type { ActivationCache } from "../model/cache.js";
 import { MiniGPT } from "../model/minigpt.js";
 import type { HookName } from "../model/hooks.js";
 import { TOY } from "../model/presets.js";
@@ -51,6 +53,15 @@ export function traceForward(model: MiniGPT, tokens: Tokens, { withValues = fals
     what: describeHook(name),
     ...(withValues ? { values: t.toArray() } : {}),
   }));
+}
+
+/**
+ * Every activation of a cached forward as one safetensors file: float32 tensors named by their hook
+ * points, in the forward's order, with the input in the metadata (and `extra`, such as the
+ * checkpoint) — what `minigpt trace --save` writes and the explorer downloads.
+ */
+export function activationsFile(cache: ActivationCache, ids: readonly number[], tokens: readonly string[], extra: Readonly<Record<string, string>> = {}): Uint8Array {
+  return encodeSafetensors(cache.entries(), { format: "minigpt activations", ...extra, ids: JSON.stringify(ids), tokens: JSON.stringify(tokens) });
 }
 
 /**

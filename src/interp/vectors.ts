@@ -50,9 +50,28 @@ export function softmaxVec(logits: ArrayLike<number>): number[] {
   return e.map((x) => x / z);
 }
 
-/** The k largest entries as (index, value), largest first. */
-export function topK(values: readonly number[], k: number): { id: number; value: number }[] {
-  return values.map((value, id) => ({ id, value })).sort((a, b) => b.value - a.value || a.id - b.id).slice(0, k);
+/**
+ * The k largest entries as (index, value), largest first, ties by index. A few of many (the top
+ * tokens of a 50,257-word vocabulary, read for every lens cell and every neuron) are kept in one
+ * pass, in a list of k sorted as it goes; only past k = n/8 is the whole array sorted. NaN ranks
+ * as −∞ (a broken model's NaN logits never crowd out the numbers).
+ */
+export function topK(values: ArrayLike<number>, k: number): { id: number; value: number }[] {
+  const n = values.length;
+  k = Math.max(0, Math.min(k, n));
+  if (k === 0) return [];
+  const rank = (x: number): number => (Number.isNaN(x) ? -Infinity : x);
+  if (k * 8 > n) return Array.from(values, (value, id) => ({ id, value })).sort((a, b) => rank(b.value) - rank(a.value) || a.id - b.id).slice(0, k);
+  const best: { id: number; value: number; rank: number }[] = []; // rank: the value, NaN as −∞
+  for (let id = 0; id < n; id++) {
+    const value = values[id]!, r = rank(value);
+    if (best.length === k && !(r > best[k - 1]!.rank)) continue;
+    let at = best.length === k ? k - 1 : best.length; // after every entry at least as large: earlier ids first on ties
+    while (at > 0 && best[at - 1]!.rank < r) at--;
+    if (best.length === k) best.pop();
+    best.splice(at, 0, { id, value, rank: r });
+  }
+  return best.map(({ id, value }) => ({ id, value }));
 }
 
 /**

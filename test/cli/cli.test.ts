@@ -90,6 +90,9 @@ describe("minigpt CLI", () => {
       expect(row.slice(q + 1).every((w) => w === 0)).toBe(true); // nothing from the future
     });
     expect(run("trace", "--hook", "blocks.1.attn.hook_pattern").stdout).toMatch(/^blocks\.1\.attn\.hook_pattern \[1, 4, 8, 8\]/);
+    const toy = run("trace", "--toy", "--hook", "hook_embed");
+    expect(toy.code).toBe(2);
+    expect(toy.stderr).toMatch(/--toy prints every value of the toy block already/);
     const bad = run("trace", "--hook", "blocks.7.hook_resid_post");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/no hook point "blocks.7.hook_resid_post" in this model; its hook points are hook_embed, /);

@@ -8,7 +8,7 @@ import { orthonormalBasis, principalAngles, symmetricEigenvalues } from "../../s
 import { patchHeads, patchResidual } from "../../src/interp/patching.js";
 import { attentionPattern, headsAttendingTo, strongestKeys } from "../../src/interp/patterns.js";
 import { accumulatedResid, decompose, stateAfterBlocks, streamStates } from "../../src/interp/stream.js";
-import { arrayOf, vectorAt } from "../../src/interp/vectors.js";
+import { arrayOf, topK, vectorAt } from "../../src/interp/vectors.js";
 import { parseConfig } from "../../src/model/config.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
@@ -24,6 +24,23 @@ const preLN = (): ReturnType<typeof randomConfig> => {
     if (c.norm === "pre" && c.n_layers > 0) return parseConfig({ ...c, init_std: 0.5 }, null);
   }
 };
+
+describe("topK", () => {
+  it("the k largest, largest first, ties by index, NaN last — one pass for a few of many, a sort for many; the same as sorting everything", () => {
+    const r = new Rng(7);
+    /** What topK promises, the slow way: every entry sorted (NaN as −∞), then the first k. */
+    const bySort = (xs: number[], k: number): { id: number; value: number }[] => {
+      const rank = (x: number): number => (Number.isNaN(x) ? -Infinity : x);
+      return xs.map((value, id) => ({ id, value })).sort((a, b) => (rank(b.value) === rank(a.value) ? a.id - b.id : rank(b.value) > rank(a.value) ? 1 : -1)).slice(0, Math.max(0, k));
+    };
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(r.uniform() * 200);
+      // few distinct values, so ties are common; now and then NaN and ±∞
+      const xs = Array.from({ length: n }, () => { const u = r.uniform(); return u < 0.03 ? NaN : u < 0.05 ? Infinity : u < 0.07 ? -Infinity : Math.floor(r.uniform() * 12) - 6; });
+      for (const k of [0, 1, 3, 5, Math.floor(n / 8), Math.floor(n / 2), n, n + 4]) expect(topK(Float32Array.from(xs), k), `n ${n} k ${k}`).toEqual(bySort(Array.from(Float32Array.from(xs)), k));
+    }
+  });
+});
 
 describe("residual-stream decomposition", () => {
   it("sources sum to the cached stream at every state and position (random Pre-LN configs, per head too)", () => {

@@ -4,7 +4,7 @@
 
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
-  describeHook, describeModel, encodeSafetensors, EOS, formulaCount, generate, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
+  activationsFile, describeHook, describeModel, EOS, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
   Tensor, ActivationCache, VOCAB, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
@@ -145,7 +145,7 @@ export function featureDetail({ model, tok, sae }: Loaded, browser: FeatureBrows
 
 /** The block whose MLP a grid state belongs to or follows: its own block, the embedding's first; null without MLPs. */
 export function neuronBlock(model: MiniGPT, view: StreamView, state: number): number | null {
-  const withMlp = model.blocks.map((b, l) => (b.mlp === null ? -1 : l)).filter((l) => l >= 0);
+  const withMlp = blocksWithMlp(model);
   if (withMlp.length === 0) return null;
   const part = view.stateParts[state]!, layer = part.after === "embed" ? 0 : part.layer;
   return withMlp.find((l) => l >= layer) ?? withMlp.at(-1)!;
@@ -272,9 +272,9 @@ export function shapeTrace(view: StreamView): { name: string; shape: number[]; w
   return view.cache.entries().map(([name, t]) => ({ name, shape: [...t.shape], what: describeHook(name) }));
 }
 
-/** Every activation of the view's forward as a safetensors file — float32 tensors named by hook point, the input in the metadata — as `minigpt trace --save` writes it. */
-export function activationsFile(view: StreamView): Uint8Array {
-  return encodeSafetensors(view.cache.entries().map(([name, t]) => [name, t]), { format: "minigpt activations", ids: JSON.stringify(view.ids), tokens: JSON.stringify(view.tokens) });
+/** Every activation of the view's forward as one safetensors file (the library's activationsFile: what `minigpt trace --save` writes). */
+export function viewActivationsFile(view: StreamView): Uint8Array {
+  return activationsFile(view.cache, view.ids, view.tokens);
 }
 
 export function parameterInventory(model: MiniGPT): Inventory {
