@@ -5,6 +5,7 @@ import { createWasmKernels, relaxedSimdSupported, setKernelFlavour, setKernels, 
 import { attributeCommand } from "./attribute.js";
 import { bandwidthCommand } from "./bandwidth.js";
 import { causalityCommand } from "./causality.js";
+import { circuitsCommand } from "./circuits.js";
 import { decomposeCommand } from "./decompose.js";
 import { budgetCommand, lensCommand } from "./lens.js";
 import { neuronsCommand } from "./neurons.js";
@@ -28,7 +29,7 @@ import { vocabCommand } from "./vocab.js";
 
 const COMMANDS: readonly Command[] = [
   traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, trainCommand, generateCommand,
-  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, neuronsCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
+  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, circuitsCommand, neuronsCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
   importCommand, exportHfCommand, vocabCommand,
 ];
 

@@ -23,6 +23,39 @@ describe("analysis commands", () => {
     expect(noMlp.code).toBe(2);
     expect(noMlp.stderr).toMatch(/no MLPs \(attention only\)/);
   });
+  it("circuits: composition of every pair and copying per head as JSON and tables; --head's OV rows; bad heads and sources refused", () => {
+    // the induction model (the shared flags name the untrained one; --checkpoint here is the last word)
+    const induction = join(root, "checkpoints/induction.safetensors");
+    const { run: runOn, json: jsonOn } = cli({ cwd: root, extra: ["--checkpoint", induction] });
+    const c = jsonOn<{ pairs: { from: { layer: number; head: number }; to: { layer: number; head: number }; q: number; k: number; v: number }[]; baseline: number; fold: string; copying: number[][] }>("circuits");
+    expect(c.pairs).toHaveLength(16);
+    expect(c.fold).toBe("layernorm");
+    expect(c.copying).toHaveLength(2);
+    c.copying[1]!.forEach((s) => expect(s).toBeGreaterThan(0.9)); // the induction heads copy
+    const table = runOn("circuits").stdout;
+    const best = c.pairs.reduce((a, p) => (p.k > a.k ? p : a));
+    expect(table).toContain(`strongest: ${best.from.layer}.${best.from.head} → ${best.to.layer}.${best.to.head} (${best.k.toFixed(2)}`);
+    expect(table).toContain(`Random weights of these shapes score ${c.baseline.toFixed(2)}`);
+    const head = jsonOn<{ copying: number; rows: { source: number; up: { id: number; value: number }[]; selfRank: number }[] }>("circuits", "--head", "1.1");
+    expect(head.rows).toHaveLength(64);
+    expect(head.copying).toBeCloseTo(c.copying[1]![1]!, 6);
+    head.rows.forEach((r) => expect(r.selfRank === 1).toBe(r.up[0]!.id === r.source));
+    const first = head.rows.filter((r) => r.selfRank === 1).length;
+    expect(runOn("circuits", "--head", "1.1").stdout).toContain(`${first} of 64 source tokens raise themselves most`);
+    const some = json<{ rows: { source: number }[] }>("circuits", "--head", "0.2", "--sources", "hoy,5");
+    expect(some.rows.map((r) => r.source)).toEqual([json<{ ids: number[] }>("forward", "--text", "hoy").ids[0], 5]);
+    for (const [args, message] of [
+      [["--head", "2.0"], /this model has 2 blocks, 0 to 1/],
+      [["--head", "0.4"], /blocks have 4 heads, 0 to 3/],
+      [["--head", "1"], /expected block\.head/],
+      [["--sources", "hoy"], /give --head L\.H too/],
+      [["--head", "0.0", "--sources", "zzz"], /not in the vocabulary/],
+    ] as const) {
+      const r = run("circuits", ...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
   it("decompose --json: sources sum to the stream (SPEC §7)", () => {
     const d = json<{ labels: string[]; components: number[][]; sum: number[]; actual: number[]; max_error: number; additive: boolean }>("decompose", "--position", "5", "--per-head");
     expect(d.labels).toEqual(["embed", "attn 0.h0", "attn 0.h1", "attn 0.h2", "attn 0.h3", "mlp 0", "attn 1.h0", "attn 1.h1", "attn 1.h2", "attn 1.h3", "mlp 1"]);
