@@ -477,6 +477,35 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.close();
   });
 
+  it("circuits from the weights: the locked model's composition and copying scores are `minigpt circuits`'s; a head opens its OV circuit on the input's tokens, as `--head --sources`", async () => {
+    const { page, errors } = await open();
+    await page.locator("[data-panel=circuits]").scrollIntoViewIfNeeded();
+    await page.waitForSelector("[data-testid=circuits-k-1] td[data-score]");
+    // the numbers `minigpt circuits` prints for the same model (another process)
+    const c = cli({ cwd: root }).json<{ pairs: { from: { layer: number; head: number }; to: { layer: number; head: number }; q: number; k: number; v: number }[]; baseline: number; copying: number[][] }>("circuits");
+    for (const kind of ["q", "k", "v"] as const) {
+      const shown = await page.$$eval(`[data-testid=circuits-${kind}-1] td[data-score]`, (els) => els.map((e) => [e.getAttribute("data-pair"), Number(e.getAttribute("data-score"))] as const));
+      expect(shown).toHaveLength(16);
+      for (const [pair, score] of shown) {
+        const p = c.pairs.find((p) => `${p.from.layer}.${p.from.head}-${p.to.layer}.${p.to.head}` === pair)!;
+        expect(score, `${kind} ${pair}`).toBeCloseTo(p[kind], 5);
+      }
+    }
+    expect(Number(await page.textContent("[data-testid=circuits-baseline]"))).toBeCloseTo(c.baseline, 2);
+    const copying = await page.$$eval("[data-testid=copying] td[data-score]", (els) => els.map((e) => Number(e.getAttribute("data-score"))));
+    copying.forEach((s, i) => expect(s).toBeCloseTo(c.copying.flat()[i]!, 5));
+    await page.click("[data-testid=copying-1-1]");
+    await page.waitForSelector("[data-testid=ov-rows] tr[data-source]");
+    const rows = await page.$$eval("[data-testid=ov-rows] tr[data-source]", (els) => els.map((e) => [Number(e.getAttribute("data-source")), Number(e.getAttribute("data-rank"))]));
+    const ids = cli({ cwd: root }).json<{ ids: number[] }>("forward").ids;
+    expect(rows.map(([s]) => s)).toEqual([...new Set(ids)]);
+    const head = cli({ cwd: root }).json<{ rows: { source: number; selfRank: number }[] }>("circuits", "--head", "1.1", "--sources", rows.map(([s]) => s).join(","));
+    expect(rows.map(([, r]) => r)).toEqual(head.rows.map((r) => r.selfRank));
+    expect(await page.textContent("[data-testid=ov-self]")).toContain(`${head.rows.filter((r) => r.selfRank === 1).length} / ${rows.length}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("the tuned lens shipped with the model reads the grid differently from the logit lens; attribution patching fills every cell from one backward pass; edge attribution patching gives the library's 16 head-to-head edges", async () => {
     const { page, errors } = await open();
     await page.check("[data-testid=show-lens]");

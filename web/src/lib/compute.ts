@@ -4,8 +4,8 @@
 
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
-  activationsFile, describeHook, describeModel, EOS, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
-  Tensor, ActivationCache, VOCAB, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
+  activationsFile, composition, copyingScores, ovCircuitRows, describeHook, describeModel, EOS, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
+  Tensor, ActivationCache, VOCAB, type Composition, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
 import { sessionThreads } from "./threads.js";
@@ -156,6 +156,17 @@ export function neurons({ model, tok }: Loaded, view: StreamView, layer: number,
   const r = neuronsAt(model, view.cache, layer, position, { top });
   const named = (xs: readonly { id: number; value: number }[]) => xs.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value }));
   return { ...r, neurons: r.neurons.map((n) => ({ neuron: n.neuron, activation: n.activation, write: n.write, up: named(n.up), down: named(n.down) })) };
+}
+
+/** Every pair of heads' Q/K/V-composition and each head's copying score, from the weights alone (interp/circuits.ts): `minigpt circuits`. */
+export function headCircuits({ model }: Loaded): { composition: Composition; copying: number[][] } {
+  return { composition: composition(model), copying: copyingScores(model) };
+}
+
+/** A head's OV circuit for some source tokens, named: what it raises and lowers most when it attends to each, and each one's own rank. */
+export function ovRows({ model, tok }: Loaded, layer: number, head: number, sources: readonly number[], top = 3) {
+  const named = (xs: readonly { id: number; value: number }[]) => xs.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value }));
+  return ovCircuitRows(model, layer, head, sources, top).map((r) => ({ source: r.source, token: tokenLabel(tok, r.source), selfRank: r.selfRank, up: named(r.up), down: named(r.down) }));
 }
 
 /** The latents active on the current input at a position, strongest first. */

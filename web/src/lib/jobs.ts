@@ -5,7 +5,7 @@
 
 import { loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
 import {
-  analyse, budget, featureBrowser, featureDetail, headDetection, latentsAt, lensGrid, neurons, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
+  analyse, budget, featureBrowser, featureDetail, headCircuits, headDetection, ovRows, latentsAt, lensGrid, neurons, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
   type FeatureBrowser, type PatchSetup, type Prediction, type StreamView,
 } from "./compute.js";
 import { lessonById } from "./lessons.js";
@@ -35,6 +35,10 @@ export const JOBS = {
     patchStates(c.loaded.model, c.view(), setup, only, method),
   patchEdges: (c: JobContext, setup: PatchSetup) => patchEdges(c.loaded.model, c.view(), setup),
   heads: (c: JobContext) => headDetection(c.loaded),
+  /** Composition between heads and copying scores, from the weights (no input). */
+  circuits: (c: JobContext) => headCircuits(c.loaded),
+  /** A head's OV circuit for some source tokens. */
+  ovRows: (c: JobContext, layer: number, head: number, sources: number[]) => ovRows(c.loaded, layer, head, sources),
   features: (c: JobContext): FeatureBrowser["latents"] | null => browserOf(c.loaded)?.latents ?? null,
   featureDetail: (c: JobContext, latent: number) => {
     const b = browserOf(c.loaded);
