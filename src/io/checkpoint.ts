@@ -21,11 +21,14 @@ export interface LoadedCheckpoint {
   readonly metadata: Record<string, string>;
 }
 
-/** Parse and check a checkpoint: a bad file is refused whole, never half-loaded. */
-export function loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): LoadedCheckpoint {
+/**
+ * Parse and check a checkpoint: a bad file is refused whole, never half-loaded. With `adopt`, the
+ * model's weights are views on `bytes` (no copy: for a caller that owns the bytes and lets them go).
+ */
+export function loadCheckpoint(bytes: Uint8Array, source = "checkpoint", { adopt = false }: { adopt?: boolean } = {}): LoadedCheckpoint {
   let file;
   try {
-    file = decodeSafetensors(bytes, source);
+    file = decodeSafetensors(bytes, source, { views: adopt });
   } catch (err) {
     if (err instanceof SafetensorsError) throw new CheckpointError(err.message);
     throw err;
@@ -49,7 +52,7 @@ export function loadCheckpoint(bytes: Uint8Array, source = "checkpoint"): Loaded
   }
   const model = new MiniGPT(config, { init: false });
   try {
-    model.loadParameters(file.tensors, source);
+    model.loadParameters(file.tensors, source, { adopt });
   } catch (err) {
     throw new CheckpointError((err as Error).message);
   }

@@ -1,7 +1,7 @@
 // Module: a named tree of parameters. Names compose with dots, so the model's
 // parameters carry the spec's weight names (blocks.0.attn.W_Q) with no table to keep in sync.
 
-import { allocate, Tensor, type DType } from "../tensor/index.js";
+import { adoptData, allocate, Tensor, type DType } from "../tensor/index.js";
 import { formatShape, sizeOf, type Shape } from "../tensor/shape.js";
 
 export abstract class Module {
@@ -39,7 +39,12 @@ export abstract class Module {
   }
 
   /** Copy values into the parameters by name; every name must be present with the same shape. */
-  loadParameters(values: ReadonlyMap<string, { shape: Shape; data: ArrayLike<number> }>, source = "weights"): void {
+  /**
+   * Set every parameter from `values` by name (each checked: no unknown, none missing, the right
+   * shapes). With `adopt`, a float32 value of a float32 parameter becomes its data instead of being
+   * copied in — for a model nobody has read yet, from arrays the caller gives away.
+   */
+  loadParameters(values: ReadonlyMap<string, { shape: Shape; data: ArrayLike<number> }>, source = "weights", { adopt = false }: { adopt?: boolean } = {}): void {
     const own = this.namedParameters();
     const known = new Set(own.map(([n]) => n));
     for (const name of values.keys()) {
@@ -51,7 +56,8 @@ export abstract class Module {
       if (v.shape.length !== t.shape.length || v.shape.some((d, i) => d !== t.shape[i])) {
         throw new Error(`${source}: tensor "${name}" has shape ${formatShape(v.shape)}, expected ${formatShape(t.shape)}`);
       }
-      t.data.set(v.data);
+      if (adopt && v.data instanceof Float32Array && t.data instanceof Float32Array) adoptData(t, v.data);
+      else t.data.set(v.data);
     }
   }
 

@@ -37,6 +37,16 @@ export function allocate(dtype: DType, n: number): Data {
   return dtype === "f64" ? new Float64Array(n) : new Float32Array(n);
 }
 
+/**
+ * Give a tensor `data` as its values in place of the array it was made with (the same length and
+ * type): a freshly built model's parameters taking a loaded file's arrays without a copy. Only for
+ * a tensor no one has read yet — kernels key their packed weights by the data array.
+ */
+export function adoptData(t: Tensor, data: Data): void {
+  if (data.length !== t.data.length || data.constructor !== t.data.constructor) throw new Error(`adoptData: ${data.length} values for a tensor of ${t.data.length}`);
+  (t as { data: Data }).data = data; // the one place a tensor's array is replaced
+}
+
 export class Tensor {
   readonly shape: Shape;
   readonly data: Data;

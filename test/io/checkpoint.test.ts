@@ -77,6 +77,33 @@ describe("checkpoints", () => {
     const ids = canonicalIds();
     expect(Array.from(noGrad(() => loaded.model.forward(ids)).data)).toEqual(Array.from(noGrad(() => model.forward(ids)).data));
   });
+  it("adopt: the weights are views on the file's bytes (no copy), the same values; without it, copies the bytes cannot change; unaligned bytes are copied", () => {
+    const own = bytes.slice();
+    const adopted = loadCheckpoint(own, "checkpoint", { adopt: true }).model;
+    const copied = loadCheckpoint(own).model;
+    const pairs = adopted.namedParameters().map(([name, t], i) => [name, t, copied.namedParameters()[i]![1]] as const);
+    for (const [name, a, c] of pairs) {
+      expect(a.data.buffer, name).toBe(own.buffer);
+      expect(c.data.buffer).not.toBe(own.buffer);
+      expect(Array.from(a.data)).toEqual(Array.from(c.data));
+    }
+    const ids = canonicalIds();
+    expect(Array.from(noGrad(() => adopted.forward(ids)).data)).toEqual(Array.from(noGrad(() => model.forward(ids)).data));
+    // write a float into the file's bytes where W_E's first value is: the adopted model sees it, the copy does not
+    const [, aE, cE] = pairs.find(([name]) => name === "embed.W_E")!;
+    const before = cE.data[0]!;
+    new DataView(own.buffer).setFloat32(aE.data.byteOffset, 123.5, true);
+    expect(aE.data[0]).toBe(123.5);
+    expect(cE.data[0]).toBe(before);
+    // bytes that start 2 past an aligned address cannot be viewed as floats: copied, the same values
+    const shifted = new Uint8Array(bytes.length + 2);
+    shifted.set(bytes, 2);
+    const odd = loadCheckpoint(shifted.subarray(2), "checkpoint", { adopt: true }).model;
+    odd.namedParameters().forEach(([name, t], i) => {
+      expect(t.data.buffer, name).not.toBe(shifted.buffer);
+      expect(Array.from(t.data)).toEqual(Array.from(copied.namedParameters()[i]![1].data));
+    });
+  });
   it("the same model gives the same bytes", () => {
     expect(Buffer.from(saveCheckpoint(new MiniGPT(LOCKED), { step: "0" })).equals(Buffer.from(bytes))).toBe(true);
   });
