@@ -502,6 +502,10 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const head = cli({ cwd: root }).json<{ rows: { source: number; selfRank: number }[] }>("circuits", "--head", "1.1", "--sources", rows.map(([s]) => s).join(","));
     expect(rows.map(([, r]) => r)).toEqual(head.rows.map((r) => r.selfRank));
     expect(await page.textContent("[data-testid=ov-self]")).toContain(`${head.rows.filter((r) => r.selfRank === 1).length} / ${rows.length}`);
+    // the tokens that were never a training target (<pad>, the unused slots) are dimmed and marked, every one of them and no other
+    const chips = await page.$$eval("[data-testid=ov-rows] .push", (els) => els.map((e) => [e.querySelector(".tok")!.textContent!, e.hasAttribute("data-untrained")] as const));
+    expect(chips.some(([, marked]) => marked)).toBe(true);
+    for (const [token, marked] of chips) expect(marked, token).toBe(/^<(pad|unused\d)>$/.test(token));
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -132,14 +132,28 @@ export function featureBrowser({ model, tok, sae }: Loaded): FeatureBrowser | nu
   return { index, latents };
 }
 
+/** A token pushed up or down directly, for the views' chips. */
+export interface TokenEffect {
+  readonly token: string;
+  readonly value: number;
+  /** Never a training target (the verb grammar's <pad> and unused slots): its unembedding direction only ever learned to go down. */
+  readonly untrained: boolean;
+}
+
+/** Token effects (id, value) named, each marked when it was never a training target. */
+export function tokenEffects(tok: TextTokenizer, vocabSize: number, xs: readonly { id: number; value: number }[]): TokenEffect[] {
+  const verb = tok instanceof Tokenizer && vocabSize === VOCAB.length;
+  return xs.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value, untrained: verb && (VOCAB[x.id]!.kind === "unused" || VOCAB[x.id]!.token === "<pad>") }));
+}
+
 /** One feature in full: contexts with the active token marked, the histogram, the tokens it pushes. */
 export function featureDetail({ model, tok, sae }: Loaded, browser: FeatureBrowser, latent: number) {
   const v = featureView(model, sae!, browser.index, latent, { top: 8 });
   return {
     latent, frequency: v.frequency, histogram: v.histogram,
     contexts: v.top.map((t) => ({ value: t.value, count: t.count, ...around(tok, browser.index.sequences[t.sequence]!, t.position) })),
-    up: v.logitsUp.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value })),
-    down: v.logitsDown.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value })),
+    up: tokenEffects(tok, model.config.vocab_size, v.logitsUp),
+    down: tokenEffects(tok, model.config.vocab_size, v.logitsDown),
   };
 }
 
@@ -154,7 +168,7 @@ export function neuronBlock(model: MiniGPT, view: StreamView, state: number): nu
 /** Block `layer`'s MLP neurons at a position (interp/neurons.ts), with token names, for the neurons view. */
 export function neurons({ model, tok }: Loaded, view: StreamView, layer: number, position: number, top = 10) {
   const r = neuronsAt(model, view.cache, layer, position, { top });
-  const named = (xs: readonly { id: number; value: number }[]) => xs.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value }));
+  const named = (xs: readonly { id: number; value: number }[]) => tokenEffects(tok, model.config.vocab_size, xs);
   return { ...r, neurons: r.neurons.map((n) => ({ neuron: n.neuron, activation: n.activation, write: n.write, up: named(n.up), down: named(n.down) })) };
 }
 
@@ -165,7 +179,7 @@ export function headCircuits({ model }: Loaded): { composition: Composition; cop
 
 /** A head's OV circuit for some source tokens, named: what it raises and lowers most when it attends to each, and each one's own rank. */
 export function ovRows({ model, tok }: Loaded, layer: number, head: number, sources: readonly number[], top = 3) {
-  const named = (xs: readonly { id: number; value: number }[]) => xs.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value }));
+  const named = (xs: readonly { id: number; value: number }[]) => tokenEffects(tok, model.config.vocab_size, xs);
   return ovCircuitRows(model, layer, head, sources, top).map((r) => ({ source: r.source, token: tokenLabel(tok, r.source), selfRank: r.selfRank, up: named(r.up), down: named(r.down) }));
 }
 

@@ -74,6 +74,7 @@ const STRINGS = {
   firesOn: ["fires on", "se activa en"],
   ofPositions: ["of positions", "de las posiciones"],
   pushesUp: ["pushes up", "empuja hacia arriba"],
+  untrainedToken: ["never a training target (padding or an unused slot): its unembedding direction only learned to go down", "nunca fue objetivo del entrenamiento (relleno o una ranura sin usar): su dirección de unembedding solo aprendió a bajar"],
   pushesDown: ["pushes down", "empuja hacia abajo"],
   strongest: ["strongest contexts, each once (×: how many positions share it)", "contextos más fuertes, cada uno una vez (×: cuántas posiciones lo comparten)"],
   progress: ["progress", "progreso"],
