@@ -700,6 +700,10 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
   it("accessibility: axe-core finds no serious or critical violations, on the shipped model and the induction model, in both languages", async () => {
     const { page, errors } = await open();
     const audit = async (where: string): Promise<void> => {
+      // the circuits view draws when in sight: bring it, and a head's OV rows (dimmed chips among them), into the audit
+      await page.locator("[data-panel=circuits]").scrollIntoViewIfNeeded();
+      await page.click("[data-testid=copying-1-1]");
+      await page.waitForSelector("[data-testid=ov-rows] tr[data-source]");
       await page.addScriptTag({ path: join(root, "node_modules/axe-core/axe.min.js") });
       const found = await page.evaluate(async () => {
         const r = await (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document);
@@ -758,6 +762,21 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
       await page.close();
     });
   }
+
+  it("the induction lesson loads the induction model and reads its circuit: the previous-token heads, through the key, copying", async () => {
+    const { page, errors } = await open();
+    await page.click("[data-testid=lesson-start-induction]");
+    await expect.poll(() => page.inputValue("[data-testid=model-pick]")).toBe("induction");
+    await page.click("[data-testid=lesson-reveal]");
+    await expect.poll(() => page.textContent("[data-testid=lesson-answer]")).toMatch(/^Previous-token heads in block 0: 0\.2 \(0\.70\)/);
+    await page.click("[data-testid=lesson-next]");
+    expect(await page.getAttribute("[data-panel=circuits]", "class")).toMatch(/\bfocus\b/);
+    await page.click("[data-testid=lesson-reveal]");
+    await expect.poll(() => page.textContent("[data-testid=lesson-answer]")).toMatch(/^Through the key: averaged over those pairs, K-composition 0\.23/);
+    await expect.poll(() => new URL(page.url()).hash).toMatch(/model=induction.*lesson=induction\.1|lesson=induction\.1.*model=induction/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 
   it("a lesson answers from the model in the page, and a link reopens the lesson at its step", async () => {
     const { page, errors } = await open(1280, "#lesson=residual.3");

@@ -4,9 +4,9 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { blockBudget, noGrad, softmaxVec, topK } from "../../src/index.js";
-import { analyse, CANONICAL_TEXT, readText } from "../../web/src/lib/compute.js";
-import { blockDeltas, commitDepth, LESSONS } from "../../web/src/lib/lessons.js";
+import { blockBudget, BOS, composition, copyingScores, headScores, noGrad, ovCircuitRows, softmaxVec, topK, VOCAB } from "../../src/index.js";
+import { analyse, CANONICAL_TEXT, INDUCTION_TEXT, readText } from "../../web/src/lib/compute.js";
+import { blockDeltas, commitDepth, inductionCircuit, LESSONS } from "../../web/src/lib/lessons.js";
 import { fromCheckpointBytes } from "../../web/src/lib/models.js";
 
 const loaded = fromCheckpointBytes(new Uint8Array(readFileSync(new URL("../../checkpoints/minigpt.safetensors", import.meta.url))), "minigpt.safetensors");
@@ -49,4 +49,35 @@ describe("the lessons, answered by the shipped model", () => {
     expect(c.state).toBeLessThan(c.states);
   });
   it("causality holds on the canonical sequence", () => expect(answers.get("minigpt.5")![0]).toMatch(/^No — checked now on these 8 tokens/));
+});
+
+describe("the induction lesson, answered by the induction model", () => {
+  const induction = fromCheckpointBytes(new Uint8Array(readFileSync(new URL("../../checkpoints/induction.safetensors", import.meta.url))), "induction.safetensors");
+  const ictx = { loaded: induction, view: analyse(induction, readText(INDUCTION_TEXT, induction.tok).ids) };
+  const lesson = LESSONS.find((l) => l.id === "induction")!;
+  const say = (i: number): string => lesson.steps[i]!.question!.answer(ictx)[0];
+
+  it("names the previous-token heads of block 0 and the induction heads of block 1 with `minigpt heads`'s scores", () => {
+    const { scores } = headScores(induction.model, { pool: VOCAB.filter((t) => t.kind !== "special" && t.kind !== "unused").map((t) => t.id), prefix: [BOS] });
+    const answer = say(0);
+    scores.previous_token[0]!.forEach((s, h) => expect(answer.includes(`0.${h} (${s.toFixed(2)})`)).toBe(s > 0.5));
+    scores.induction[1]!.forEach((s, h) => expect(answer.includes(`1.${h} (${s.toFixed(2)})`)).toBe(s > 0.5));
+  });
+  it("finds the key: the mean K-composition of those pairs, from the library's scores, above Q and V", () => {
+    const c = inductionCircuit(ictx);
+    const pairs = composition(induction.model).pairs.filter((p) => p.from.layer === 0 && c.prev.some((h) => h.head === p.from.head) && c.induction.some((h) => h.head === p.to.head));
+    expect(pairs).toHaveLength(c.prev.length * c.induction.length);
+    const k = pairs.reduce((s, p) => s + p.k, 0) / pairs.length;
+    expect(c.k).toBeCloseTo(k, 10);
+    expect(say(1)).toMatch(new RegExp(`^Through the key: .*K-composition ${k.toFixed(2)}`));
+  });
+  it("the induction head copies: its copying score and the count of input tokens it raises first", () => {
+    const c = inductionCircuit(ictx), h = c.induction[0]!;
+    const sources = [...new Set(ictx.view.ids)];
+    const first = ovCircuitRows(induction.model, 1, h.head, sources).filter((r) => r.selfRank === 1).length;
+    expect(say(2)).toContain(`raises the attended token itself most for ${first} of the ${sources.length} distinct tokens`);
+    expect(say(2)).toContain(`1.${h.head}: ${copyingScores(induction.model)[1]![h.head]!.toFixed(2)}`);
+    // on a model without the circuit (the verb grammar's), the lesson says so instead of inventing one
+    expect(lesson.steps[1]!.question!.answer(ctx)[0]).toMatch(/no induction circuit/);
+  });
 });

@@ -4,14 +4,14 @@
 // in the page — computed here, in Node-testable code, not written down. English and Spanish.
 
 import { describeModel, formulaCount, GPT2_SMALL, inventory } from "minigpt";
-import { budget, causalityHolds, decomposition, lastState, lensGrid, type StreamView } from "./compute.js";
+import { budget, causalityHolds, decomposition, headCircuits, headDetection, lastState, lensGrid, ovRows, type StreamView } from "./compute.js";
 import type { Loaded } from "./models.js";
 
 /** English and Spanish. */
 export type Text2 = readonly [string, string];
 
 /** The views a step can bring into focus (each is a section of the page with data-panel = this). */
-export type Panel = "grid" | "vector" | "budget" | "attention" | "architecture" | "causality";
+export type Panel = "grid" | "vector" | "budget" | "attention" | "architecture" | "causality" | "heads" | "circuits";
 
 /** What a question's answer needs: the model and the analysed input. */
 export interface LessonContext {
@@ -30,7 +30,9 @@ export interface LessonStep {
 }
 
 export interface Lesson {
-  readonly id: "residual" | "minigpt";
+  readonly id: "residual" | "minigpt" | "induction";
+  /** The model the lesson is about, loaded when it starts (default: whatever the page holds). */
+  readonly model?: "induction";
   readonly title: Text2;
   /** Where the course teaches it. */
   readonly source: Text2;
@@ -72,6 +74,23 @@ const stateName = (ctx: LessonContext, s: number): string => {
   const p = ctx.view.stateParts[s]!;
   return p.after === "embed" ? "h₀" : `${p.after} ${p.layer}`;
 };
+
+/** The heads of one kind in a block: those scoring over ½ (a head "is" one), strongest first. */
+function headsOfKind(scores: readonly (readonly number[])[], layer: number): { head: number; score: number }[] {
+  return (scores[layer] ?? []).map((score, head) => ({ head, score })).filter((h) => h.score > 0.5).sort((a, b) => b.score - a.score);
+}
+
+/** The induction circuit read from the model: its previous-token heads (block 0), induction heads (the last block), and how the second read the first. */
+export function inductionCircuit(ctx: LessonContext) {
+  const scores = headDetection(ctx.loaded), L = ctx.loaded.model.config.n_layers;
+  const prev = headsOfKind(scores.previous_token, 0), induction = headsOfKind(scores.induction, L - 1);
+  const { composition, copying } = headCircuits(ctx.loaded);
+  const pairs = composition.pairs.filter((p) => p.from.layer === 0 && prev.some((h) => h.head === p.from.head) && p.to.layer === L - 1 && induction.some((h) => h.head === p.to.head));
+  const mean = (k: "q" | "k" | "v"): number => pairs.reduce((s, p) => s + p[k], 0) / Math.max(1, pairs.length);
+  return { prev, induction, last: L - 1, q: mean("q"), k: mean("k"), v: mean("v"), baseline: composition.baseline, copying };
+}
+
+const headList = (layer: number, hs: readonly { head: number; score: number }[]): string => hs.map((h) => `${layer}.${h.head} (${h.score.toFixed(2)})`).join(", ");
 
 export const LESSONS: readonly Lesson[] = [
   {
@@ -303,6 +322,78 @@ export const LESSONS: readonly Lesson[] = [
             causalityHolds(ctx.loaded.model, ctx.view.ids)
               ? [`No — checked now on these ${ctx.view.ids.length} tokens: every earlier position's logits are unchanged.`, `No: comprobado ahora sobre estos ${ctx.view.ids.length} tokens, los logits de cada posición anterior no cambian.`]
               : ["Yes — the mask leaks (this should never happen).", "Sí: la máscara deja pasar información (no debería ocurrir nunca)."],
+        },
+      },
+    ],
+  },
+  {
+    id: "induction",
+    model: "induction",
+    title: ["The induction circuit, in the weights", "El circuito de inducción, en los pesos"],
+    source: ["Course: “every interpretability technique worth knowing — induction-head circuits” (Olsson et al. 2022; Elhage et al. 2021)", "Curso: «toda técnica de interpretabilidad que valga la pena: circuitos de cabezas de inducción» (Olsson et al. 2022; Elhage et al. 2021)"],
+    steps: [
+      {
+        title: ["Two kinds of head", "Dos clases de cabeza"],
+        body: [
+          "This is the induction model: two attention-only blocks trained on random words repeated twice, loaded for this lesson. The second half can only be predicted by looking back: find the current word's earlier occurrence and copy the word that followed it. The heads view scores every head on sequences like that.",
+          "Este es el modelo de inducción: dos bloques solo de atención entrenados con palabras aleatorias repetidas dos veces, cargado para esta lección. La segunda mitad solo se predice mirando atrás: encontrar la aparición anterior de la palabra actual y copiar la que la siguió. La vista de cabezas puntúa cada cabeza sobre secuencias así.",
+        ],
+        panel: "heads",
+        question: {
+          ask: ["Which heads attend to the previous position, and which to the token after the current token's earlier occurrence?", "¿Qué cabezas atienden a la posición anterior, y cuáles al token que siguió a la aparición anterior del token actual?"],
+          answer: (ctx) => {
+            const c = inductionCircuit(ctx);
+            if (c.prev.length === 0 || c.induction.length === 0) return [`In this model no head scores over 0.5 as both kinds (block 0 previous-token: ${c.prev.length}; block ${c.last} induction: ${c.induction.length}): no induction circuit here.`, `En este modelo ninguna cabeza pasa de 0.5 en ambas clases (bloque 0 de token anterior: ${c.prev.length}; bloque ${c.last} de inducción: ${c.induction.length}): aquí no hay circuito de inducción.`];
+            return [
+              `Previous-token heads in block 0: ${headList(0, c.prev)}. Induction heads in block ${c.last}: ${headList(c.last, c.induction)} (1 = always).`,
+              `Cabezas de token anterior en el bloque 0: ${headList(0, c.prev)}. Cabezas de inducción en el bloque ${c.last}: ${headList(c.last, c.induction)} (1 = siempre).`,
+            ];
+          },
+        },
+      },
+      {
+        title: ["How the second reads the first", "Cómo la segunda lee a la primera"],
+        body: [
+          "An induction head cannot find “the token after the earlier occurrence” alone: a position only holds its own token. A previous-token head writes, at each position, the token before it; the induction head's key reads that write, so its query (the current token) matches the key of the position whose previous token is the current one. The circuits view reads this from the weights alone: how strongly each later head reads each earlier head's output through its query, key or value.",
+          "Una cabeza de inducción no puede encontrar sola «el token que siguió a la aparición anterior»: cada posición solo tiene su propio token. Una cabeza de token anterior escribe, en cada posición, el token de antes; la clave de la cabeza de inducción lee esa escritura, así que su consulta (el token actual) coincide con la clave de la posición cuyo token anterior es el actual. La vista de circuitos lo lee de los pesos solos: cuánto lee cada cabeza posterior la salida de cada anterior por su consulta, su clave o su valor.",
+        ],
+        panel: "circuits",
+        question: {
+          ask: ["Through which of its inputs do the induction heads read the previous-token heads: query, key or value?", "¿Por cuál de sus entradas leen las cabezas de inducción a las de token anterior: consulta, clave o valor?"],
+          answer: (ctx) => {
+            const c = inductionCircuit(ctx);
+            if (c.prev.length === 0 || c.induction.length === 0) return ["This model has no induction circuit to read (step 1): load the induction model.", "Este modelo no tiene circuito de inducción que leer (paso 1): carga el modelo de inducción."];
+            const best = (["q", "k", "v"] as const).reduce((a, k) => (c[k] > c[a] ? k : a));
+            const name = { q: ["the query", "la consulta"], k: ["the key", "la clave"], v: ["the value", "el valor"] }[best];
+            return [
+              `Through ${name[0]}: averaged over those pairs, K-composition ${c.k.toFixed(2)} (${(c.k / c.baseline).toFixed(1)}× the ${c.baseline.toFixed(2)} of random weights), Q ${c.q.toFixed(2)}, V ${c.v.toFixed(2)}.`,
+              `Por ${name[1]}: en promedio sobre esos pares, composición K ${c.k.toFixed(2)} (${(c.k / c.baseline).toFixed(1)}× el ${c.baseline.toFixed(2)} de pesos aleatorios), Q ${c.q.toFixed(2)}, V ${c.v.toFixed(2)}.`,
+            ];
+          },
+        },
+      },
+      {
+        title: ["What the induction head writes", "Qué escribe la cabeza de inducción"],
+        body: [
+          "Having found the position after the earlier occurrence, the induction head moves that position's token to the current one. Its OV circuit says what it writes when it attends to a token: click an induction head's copying score to see, for each token of the input, the token it raises most.",
+          "Encontrada la posición que siguió a la aparición anterior, la cabeza de inducción lleva el token de esa posición a la actual. Su circuito OV dice qué escribe cuando atiende a un token: pulsa la puntuación de copia de una cabeza de inducción para ver, para cada token de la entrada, el que más sube.",
+        ],
+        panel: "circuits",
+        question: {
+          ask: ["When an induction head attends to a token, which token does it raise?", "Cuando una cabeza de inducción atiende a un token, ¿qué token sube?"],
+          answer: (ctx) => {
+            const c = inductionCircuit(ctx);
+            const h = c.induction[0];
+            if (h === undefined) return ["This model has no induction head (step 1).", "Este modelo no tiene cabeza de inducción (paso 1)."];
+            const sources = [...new Set(ctx.view.ids)];
+            const rows = ovRows(ctx.loaded, c.last, h.head, sources);
+            const self = rows.filter((r) => r.selfRank === 1).length;
+            const copying = c.induction.map((x) => `${c.last}.${x.head}: ${c.copying[c.last]![x.head]!.toFixed(2)}`).join(", ");
+            return [
+              `The same token: copying scores ${copying} (+1 = raises exactly what it attends to); head ${c.last}.${h.head} raises the attended token itself most for ${self} of the ${sources.length} distinct tokens of this input.`,
+              `El mismo token: puntuaciones de copia ${copying} (+1 = sube justo aquello a lo que atiende); la cabeza ${c.last}.${h.head} sube sobre todo el propio token atendido en ${self} de los ${sources.length} tokens distintos de esta entrada.`,
+            ];
+          },
         },
       },
     ],
