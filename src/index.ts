@@ -75,6 +75,7 @@ export { rateAndEta, formatRate, formatDuration } from "./train/progress.js";
 export { headScores, detectionPattern, patternScore, repeatedSequences, HEAD_KINDS } from "./interp/heads.js";
 export { composition, copyingScore, copyingScores, ovCircuit, ovCircuitRows, COMPOSITION_KINDS, type Composition, type CompositionPair, type CompositionKind, type OvRow } from "./interp/circuits.js";
 export { eigenvalues } from "./interp/linalg.js";
+export { ablationScan, meanLoss, type AblationKind, type AblationReport, type ComponentAblation } from "./interp/ablation.js";
 export { neuronsAt, blocksWithMlp, type NeuronsAt, type NeuronRead } from "./interp/neurons.js";
 export type { HeadKind, HeadScores, HeadScoreOptions } from "./interp/heads.js";
 export type { PatchResult, PatchMetric, ResidHook, HeadRef, EdgeResult } from "./interp/patching.js";

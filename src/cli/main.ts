@@ -2,6 +2,7 @@
 
 import { parseArgs } from "node:util";
 import { createWasmKernels, relaxedSimdSupported, setKernelFlavour, setKernels, sharedMemorySupported, wasmSimdSupported } from "../tensor/index.js";
+import { ablateCommand } from "./ablate.js";
 import { attributeCommand } from "./attribute.js";
 import { bandwidthCommand } from "./bandwidth.js";
 import { causalityCommand } from "./causality.js";
@@ -29,7 +30,7 @@ import { vocabCommand } from "./vocab.js";
 
 const COMMANDS: readonly Command[] = [
   traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, trainCommand, generateCommand,
-  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, circuitsCommand, neuronsCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
+  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, circuitsCommand, ablateCommand, neuronsCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
   importCommand, exportHfCommand, vocabCommand,
 ];
 

@@ -56,6 +56,29 @@ describe("analysis commands", () => {
       expect(r.stderr).toMatch(message);
     }
   });
+  it("ablate: every head and MLP taken away alone, the loss rise of each; the induction model's data; bad values refused", () => {
+    const r = json<{ kind: string; clean: number; predictions: number; components: { name: string; loss: number; delta: number }[] }>("ablate", "--sequences", "8");
+    expect(r.kind).toBe("mean");
+    expect(r.components.map((c) => c.name)).toEqual(["0.0", "0.1", "0.2", "0.3", "1.0", "1.1", "1.2", "1.3", "mlp 0", "mlp 1"]);
+    r.components.forEach((c) => expect(c.delta).toBeCloseTo(c.loss - r.clean, 10));
+    const one = json<{ predictions: number }>("ablate", "--kind", "zero", "--text", "ayer ellos caminaron");
+    expect(one.predictions).toBe(2);
+    const induction = cli({ cwd: root, extra: ["--checkpoint", join(root, "checkpoints/induction.safetensors")] });
+    const table = induction.run("ablate", "--data", "induction", "--sequences", "16");
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/mean ablation of each component alone, on 16 induction sequences/);
+    expect(table.stdout).toMatch(/needed most: head 0\.2/); // its strongest previous-token head
+    for (const [args, message] of [
+      [["--kind", "half"], /--kind half: expected mean or zero/],
+      [["--data", "poems"], /--data poems: expected verb or induction/],
+      [["--data", "verb", "--text", "hoy"], /not both/],
+      [["--text", "hoy"], /at least two tokens/],
+    ] as const) {
+      const bad = run("ablate", ...args);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(message);
+    }
+  });
   it("decompose --json: sources sum to the stream (SPEC §7)", () => {
     const d = json<{ labels: string[]; components: number[][]; sum: number[]; actual: number[]; max_error: number; additive: boolean }>("decompose", "--position", "5", "--per-head");
     expect(d.labels).toEqual(["embed", "attn 0.h0", "attn 0.h1", "attn 0.h2", "attn 0.h3", "mlp 0", "attn 1.h0", "attn 1.h1", "attn 1.h2", "attn 1.h3", "mlp 1"]);
