@@ -9,6 +9,7 @@ import { VOCAB } from "../train/vocab.js";
 import { str, type Command } from "./command.js";
 import { openCheckpoint, parseInteger, printJson, readTokens, table, UsageError } from "./common.js";
 import { signed, signedBar } from "./inspect.js";
+import { ProgressBar } from "./progress.js";
 
 export const ablateCommand: Command = {
   name: "ablate",
@@ -48,7 +49,11 @@ export const ablateCommand: Command = {
         what = `${count} held-out verb-grammar sentences`;
       }
     }
-    const r = ablationScan(model, sequences, { kind: kind as AblationKind });
+    // a GPT-2-sized model runs its forwards for seconds each: a bar
+    const components = c.n_layers * c.n_heads + model.blocks.filter((b) => b.mlp !== null).length;
+    const bar = c.n_layers * c.n_heads > 16 ? new ProgressBar(components) : null;
+    const r = ablationScan(model, sequences, { kind: kind as AblationKind, onProgress: (done) => bar?.update(done, "components") });
+    bar?.finish();
     if (values["json"]) {
       printJson({ checkpoint: path, data: what, ...r });
       return;

@@ -113,14 +113,18 @@ function ablating(t: Target, mean: Float64Array | null): Hooks {
 }
 
 /** Each head, then each MLP, ablated alone: the loss over the sequences and its rise over the clean loss. */
-export function ablationScan(model: MiniGPT, sequences: readonly (readonly number[])[], { kind = "mean", only }: { kind?: AblationKind; only?: readonly HeadRef[] } = {}): AblationReport {
+export function ablationScan(
+  model: MiniGPT, sequences: readonly (readonly number[])[],
+  { kind = "mean", only, onProgress }: { kind?: AblationKind; only?: readonly HeadRef[]; onProgress?: (done: number, total: number) => void } = {},
+): AblationReport {
   const all = targets(model);
   const ts = only === undefined ? all : all.filter((t) => only.some((h) => h.layer === t.layer && h.head === t.head));
   const clean = meanLoss(model, sequences);
   const mean = kind === "mean" ? means(model, sequences, ts) : null;
-  const components = ts.map((t): ComponentAblation => {
+  const components = ts.map((t, i): ComponentAblation => {
     const m = mean === null ? null : mean.get(t.head === null ? t.hook : `${t.hook}#${t.head}`)!;
     const { loss } = meanLoss(model, sequences, ablating(t, m));
+    onProgress?.(i + 1, ts.length);
     return { name: t.name, layer: t.layer, head: t.head, loss, delta: loss - clean.loss };
   });
   return { kind, clean: clean.loss, predictions: clean.predictions, components };
