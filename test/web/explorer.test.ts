@@ -510,6 +510,23 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.close();
   });
 
+  it("what each component costs: the page's mean and zero ablations are `minigpt ablate`'s on the same held-out sentences", async () => {
+    const { page, errors } = await open();
+    await page.locator("[data-panel=ablation]").scrollIntoViewIfNeeded();
+    for (const kind of ["mean", "zero"] as const) {
+      await page.check(`[data-testid=ablation-${kind}]`);
+      await page.waitForSelector(`[data-testid=ablation][data-kind=${kind}] tr[data-component]`);
+      await expect.poll(() => page.$$eval("[data-panel=ablation] [aria-busy=true]", (els) => els.length)).toBe(0);
+      const shown = await page.$$eval("[data-testid=ablation] tr[data-component]", (els) => els.map((e) => [e.getAttribute("data-component"), Number(e.getAttribute("data-delta"))] as const));
+      const cli_ = cli({ cwd: root }).json<{ clean: number; components: { name: string; delta: number }[] }>("ablate", "--kind", kind);
+      expect(shown.map(([n]) => n)).toEqual(cli_.components.map((c) => c.name));
+      shown.forEach(([n, d], i) => expect(d, `${kind} ${n}`).toBeCloseTo(cli_.components[i]!.delta, 5));
+      expect(await page.textContent("[data-testid=ablation-clean]")).toContain(`64 held-out sentences · clean loss ${cli_.clean.toFixed(3)}`);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("the tuned lens shipped with the model reads the grid differently from the logit lens; attribution patching fills every cell from one backward pass; edge attribution patching gives the library's 16 head-to-head edges", async () => {
     const { page, errors } = await open();
     await page.check("[data-testid=show-lens]");
@@ -704,6 +721,8 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
       await page.locator("[data-panel=circuits]").scrollIntoViewIfNeeded();
       await page.click("[data-testid=copying-1-1]");
       await page.waitForSelector("[data-testid=ov-rows] tr[data-source]");
+      await page.locator("[data-panel=ablation]").scrollIntoViewIfNeeded();
+      await page.waitForSelector("[data-testid=ablation] tr[data-component]");
       await page.addScriptTag({ path: join(root, "node_modules/axe-core/axe.min.js") });
       const found = await page.evaluate(async () => {
         const r = await (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document);

@@ -4,7 +4,7 @@
 
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
-  activationsFile, composition, copyingScores, ovCircuitRows, describeHook, describeModel, EOS, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
+  ablationScan, activationsFile, composition, copyingScores, halfLength, inductionSet, ovCircuitRows, describeHook, describeModel, EOS, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
   Tensor, ActivationCache, VOCAB, type Composition, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
@@ -181,6 +181,26 @@ export function headCircuits({ model }: Loaded): { composition: Composition; cop
 export function ovRows({ model, tok }: Loaded, layer: number, head: number, sources: readonly number[], top = 3) {
   const named = (xs: readonly { id: number; value: number }[]) => tokenEffects(tok, model.config.vocab_size, xs);
   return ovCircuitRows(model, layer, head, sources, top).map((r) => ({ source: r.source, token: tokenLabel(tok, r.source), selfRank: r.selfRank, up: named(r.up), down: named(r.down) }));
+}
+
+/** Whether the ablation view measures on the input: only for a model outside the verb grammar (its own data is there otherwise). */
+export function ablationOnInput({ model, tok }: Loaded): boolean {
+  return !(tok instanceof Tokenizer && model.config.vocab_size === VOCAB.length);
+}
+
+/** Which sequences the ablation view measures on: the induction task for an attention-only model of the verb grammar (the induction model), its held-out sentences for the others on that vocabulary, else the input. */
+export function ablationData(loaded: Loaded, input: () => readonly number[]): { data: "induction" | "verb" | "input"; sequences: number[][] } {
+  const c = loaded.model.config;
+  if (ablationOnInput(loaded)) return { data: "input", sequences: [[...input()]] };
+  if (c.attn_only) return { data: "induction", sequences: inductionSet(64, halfLength(c.context_len), 77) }; // `minigpt ablate --data induction`
+  return { data: "verb", sequences: validationSet(64).map((e) => e.ids.slice(0, c.context_len)) }; // `minigpt ablate`
+}
+
+/** Each head and MLP ablated alone on ablationData's sequences: the loss and its rise. */
+export function ablation(loaded: Loaded, kind: "mean" | "zero", input: () => readonly number[]) {
+  const { data, sequences } = ablationData(loaded, input);
+  const r = ablationScan(loaded.model, sequences, { kind });
+  return { data, sequences: sequences.length, clean: r.clean, predictions: r.predictions, components: r.components.map((c) => ({ name: c.name, layer: c.layer, head: c.head, loss: c.loss, delta: c.delta })) };
 }
 
 /** The latents active on the current input at a position, strongest first. */

@@ -103,6 +103,18 @@ const STRINGS = {
   heads: ["Heads by what they do", "Cabezas según lo que hacen"],
   headsHelp: ["On 16 random token sequences repeated twice (seed 0, as `minigpt heads`): how much each head attends to the previous position, to the same token earlier, and to the token after it (the induction pattern). 1 = always. Click a head to open its pattern.", "Sobre 16 secuencias aleatorias repetidas dos veces (semilla 0, como `minigpt heads`): cuánto atiende cada cabeza a la posición anterior, al mismo token antes, y al token que lo siguió (el patrón de inducción). 1 = siempre. Pulsa una cabeza para abrir su patrón."],
   headsRun: ["Measure the heads", "Medir las cabezas"],
+  ablation: ["What each component costs", "Lo que cuesta cada componente"],
+  ablationHelp: [
+    "Each head and each MLP taken away alone, and how much the mean next-token loss rises without it: mean ablation replaces its output by its average over every position (what it writes for this input goes), zero ablation by 0. As `minigpt ablate`.",
+    "Cada cabeza y cada MLP quitados de uno en uno, y cuánto sube la pérdida media del siguiente token sin ellos: la ablación por la media sustituye su salida por su promedio sobre todas las posiciones (se va lo que escribe para esta entrada), la ablación a cero por 0. Como `minigpt ablate`.",
+  ],
+  ablationRun: ["Measure the components", "Medir los componentes"],
+  ablationMean: ["mean", "media"],
+  ablationZero: ["zero", "cero"],
+  ablationOnVerb: ["held-out sentences", "frases reservadas"],
+  ablationOnInduction: ["induction sequences (random words repeated twice)", "secuencias de inducción (palabras aleatorias repetidas dos veces)"],
+  ablationOnInput: ["this input", "esta entrada"],
+  ablationClean: ["clean loss", "pérdida limpia"],
   circuits: ["Circuits from the weights", "Circuitos desde los pesos"],
   circuitsHelp: [
     "No input: what the weights alone say. A later head composes with an earlier one when it reads the earlier head's output through its query (Q), key (K) or value (V): ‖W_OV·W_QK‖ / (‖W_OV‖‖W_QK‖), the norm's centring and gain folded in, biases and RoPE left out. Random weights of these shapes score the baseline; darker is more above it. An induction head reads a previous-token head through K. As `minigpt circuits`.",

@@ -5,7 +5,7 @@
 
 import { loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
 import {
-  analyse, budget, featureBrowser, featureDetail, headCircuits, headDetection, ovRows, latentsAt, lensGrid, neurons, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
+  ablation, analyse, budget, featureBrowser, featureDetail, headCircuits, headDetection, ovRows, latentsAt, lensGrid, neurons, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
   type FeatureBrowser, type PatchSetup, type Prediction, type StreamView,
 } from "./compute.js";
 import { lessonById } from "./lessons.js";
@@ -37,6 +37,8 @@ export const JOBS = {
   heads: (c: JobContext) => headDetection(c.loaded),
   /** Composition between heads and copying scores, from the weights (no input). */
   circuits: (c: JobContext) => headCircuits(c.loaded),
+  /** Each head and MLP ablated alone: the loss it costs (on the view's input only for a model outside the verb grammar). */
+  ablation: (c: JobContext, kind: "mean" | "zero") => ablation(c.loaded, kind, () => c.view().ids),
   /** A head's OV circuit for some source tokens. */
   ovRows: (c: JobContext, layer: number, head: number, sources: number[]) => ovRows(c.loaded, layer, head, sources),
   features: (c: JobContext): FeatureBrowser["latents"] | null => browserOf(c.loaded)?.latents ?? null,
