@@ -36,7 +36,7 @@ export function meanLoss(model: MiniGPT, sequences: readonly (readonly number[])
   let total = 0, n = 0;
   for (const ids of sequences) {
     if (ids.length < 2) continue;
-    const logits = noGrad(() => model.forward([...ids.slice(0, -1)], { hooks }));
+    const logits = noGrad(() => model.forward(ids.slice(0, -1), { hooks }));
     const loss = noGrad(() => F.crossEntropy(logits, Int32Array.from(ids.slice(1)))).data[0]!;
     total += loss * (ids.length - 1);
     n += ids.length - 1;
@@ -90,7 +90,7 @@ function means(model: MiniGPT, sequences: readonly (readonly number[])[], ts: re
   }
   for (const ids of sequences) {
     if (ids.length < 2) continue;
-    noGrad(() => model.forward([...ids.slice(0, -1)], { hooks }));
+    noGrad(() => model.forward(ids.slice(0, -1), { hooks }));
     count += ids.length - 1;
   }
   for (const s of sums.values()) for (let i = 0; i < s.length; i++) s[i]! /= count;

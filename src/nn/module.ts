@@ -38,7 +38,6 @@ export abstract class Module {
     return this.namedParameters().map(([, t]) => t);
   }
 
-  /** Copy values into the parameters by name; every name must be present with the same shape. */
   /**
    * Set every parameter from `values` by name (each checked: no unknown, none missing, the right
    * shapes). With `adopt`, a float32 value of a float32 parameter becomes its data instead of being

@@ -506,6 +506,19 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const chips = await page.$$eval("[data-testid=ov-rows] .push", (els) => els.map((e) => [e.querySelector(".tok")!.textContent!, e.hasAttribute("data-untrained")] as const));
     expect(chips.some(([, marked]) => marked)).toBe(true);
     for (const [token, marked] of chips) expect(marked, token).toBe(/^<(pad|unused\d)>$/.test(token));
+    // past 4 blocks (or 8 heads a block) the view lists the strongest pairs of each kind instead of matrices
+    const { MiniGPT } = await import("../../src/model/minigpt.js");
+    const { parseConfig } = await import("../../src/model/config.js");
+    const { saveCheckpoint } = await import("../../src/io/checkpoint.js");
+    const { LOCKED } = await import("../../src/model/presets.js");
+    const five = saveCheckpoint(new MiniGPT(parseConfig({ n_layers: 5, n_heads: 2 }, LOCKED)));
+    await page.setInputFiles("[data-testid=file]", { name: "five-blocks.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from(five) });
+    await page.locator("[data-panel=circuits]").scrollIntoViewIfNeeded();
+    await page.waitForSelector("[data-testid=circuits-k] td[data-score]");
+    const listed = await page.$$eval("[data-testid=circuits-k] td[data-score]", (els) => els.map((e) => Number(e.getAttribute("data-score"))));
+    expect(listed).toHaveLength(8);
+    expect(listed).toEqual([...listed].sort((a, b) => b - a));
+    expect(await page.locator("[data-testid=copying] td[data-score]").count()).toBe(10);
     expect(errors).toEqual([]);
     await page.close();
   });

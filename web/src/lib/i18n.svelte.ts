@@ -121,6 +121,7 @@ const STRINGS = {
     "Sin entrada: lo que dicen los pesos solos. Una cabeza posterior se compone con una anterior cuando lee la salida de esta por su consulta (Q), su clave (K) o su valor (V): ‖W_OV·W_QK‖ / (‖W_OV‖‖W_QK‖), con el centrado y la ganancia de la norma incluidos, sin sesgos ni RoPE. Pesos aleatorios de estas formas puntúan la línea base; más oscuro es más por encima. Una cabeza de inducción lee una cabeza de token anterior por K. Como `minigpt circuits`.",
   ],
   circuitsRun: ["Compute the circuits", "Calcular los circuitos"],
+  circuitsOneBlock: ["One block: no head can read another head's output.", "Un solo bloque: ninguna cabeza puede leer la salida de otra."],
   circuitsBaseline: ["random weights score", "pesos aleatorios puntúan"],
   compositionQ: ["Q: the query reads it", "Q: la consulta la lee"],
   compositionK: ["K: the key reads it", "K: la clave la lee"],
