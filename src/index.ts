@@ -50,7 +50,7 @@ export { causalityCheck } from "./interp/causality.js";
 export type { CausalityReport, CausalityRow } from "./interp/causality.js";
 
 // Vocabulary
-export { Tokenizer, TokenizerError, IdsOnly, canonicalIds, splitWords, tokenLabel } from "./train/tokenizer.js";
+export { Tokenizer, TokenizerError, IdsOnly, canonicalIds, splitWords, tokenLabel, usesVerbGrammar } from "./train/tokenizer.js";
 export type { TextTokenizer } from "./train/tokenizer.js";
 export { HfTokenizer, tokenizerFor, verbTokenizerJson } from "./train/hf-tokenizer.js";
 export { VOCAB, CANONICAL_TEXT, PAD, BOS, EOS } from "./train/vocab.js";

@@ -4,8 +4,7 @@
 import { ablationScan, type AblationKind } from "../interp/ablation.js";
 import { validationSet } from "../train/corpus.js";
 import { halfLength, inductionSet } from "../train/induction.js";
-import { Tokenizer } from "../train/tokenizer.js";
-import { VOCAB } from "../train/vocab.js";
+import { usesVerbGrammar } from "../train/tokenizer.js";
 import { str, type Command } from "./command.js";
 import { openCheckpoint, parseInteger, printJson, readTokens, table, UsageError } from "./common.js";
 import { signed, signedBar } from "./inspect.js";
@@ -31,7 +30,7 @@ export const ablateCommand: Command = {
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
     model.pinWeights(); // only read: kept packed for the command
     const c = model.config;
-    const verb = tok instanceof Tokenizer && c.vocab_size === VOCAB.length;
+    const verb = usesVerbGrammar(tok, c.vocab_size);
     let sequences: number[][], what: string;
     if (input) {
       const ids = readTokens(tok, str(values, "ids"), str(values, "text"));

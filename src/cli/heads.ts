@@ -2,7 +2,7 @@
 // seeded random token sequences repeated twice (interp/heads.ts).
 
 import { HEAD_KINDS, headScores, type HeadKind } from "../interp/heads.js";
-import { Tokenizer } from "../train/tokenizer.js";
+import { usesVerbGrammar } from "../train/tokenizer.js";
 import { BOS, VOCAB } from "../train/vocab.js";
 import { str, type Command } from "./command.js";
 import { openCheckpoint, parseInteger, printJson, table } from "./common.js";
@@ -28,7 +28,7 @@ export const headsCommand: Command = {
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
     model.pinWeights(); // only read: kept packed for the command
     // the verb grammar: words only (no specials or unused slots), after <bos> as in training
-    const verb = tok instanceof Tokenizer && model.config.vocab_size === VOCAB.length;
+    const verb = usesVerbGrammar(tok, model.config.vocab_size);
     const pool = verb ? VOCAB.filter((t) => t.kind !== "special" && t.kind !== "unused").map((t) => t.id) : undefined;
     const { scores } = headScores(model, { sequences, seed, ...(length === undefined ? {} : { length }), ...(pool === undefined ? {} : { pool, prefix: [BOS] }) });
     if (values["json"]) {

@@ -2,7 +2,7 @@
 
 import { blockBudget, logitLens } from "../interp/lens.js";
 import { loadTunedLens, saveTunedLens, trainTunedLens, tunedDecode } from "../interp/tuned-lens.js";
-import { Tokenizer } from "../train/tokenizer.js";
+import { usesVerbGrammar } from "../train/tokenizer.js";
 import { TrainingStream, validationSet } from "../train/corpus.js";
 import { Rng } from "../tensor/index.js";
 import { softmaxVec, topK } from "../interp/vectors.js";
@@ -53,7 +53,7 @@ function trainLens(values: Readonly<Record<string, string | boolean | undefined>
   const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
   model.pinWeights(); // only read: kept packed for the command
   const T = model.config.context_len, V = model.config.vocab_size;
-  const verb = tok instanceof Tokenizer && V === 64;
+  const verb = usesVerbGrammar(tok, V);
   const stream = new TrainingStream(7), rng = new Rng(7);
   const random = (n: number): number[][] => Array.from({ length: n }, () => Array.from({ length: Math.min(T, 32) }, () => rng.int(V)));
   const train = verb ? Array.from({ length: 256 }, () => stream.next().ids.slice(0, T)) : random(64);

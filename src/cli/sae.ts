@@ -3,7 +3,7 @@
 
 import { collectActivations, featureIndex, featureView, loadSae, saeMetrics, saveSae, spliceLoss, trainSae } from "../interp/sae.js";
 import { TrainingStream, validationSet } from "../train/corpus.js";
-import { Tokenizer } from "../train/tokenizer.js";
+import { usesVerbGrammar } from "../train/tokenizer.js";
 import { Rng } from "../tensor/index.js";
 import { str, type Command } from "./command.js";
 import { openCheckpoint, parseInteger, printJson, readBytes, table, UsageError, writeFileAtomic } from "./common.js";
@@ -15,7 +15,7 @@ import type { TextTokenizer } from "../train/tokenizer.js";
 /** Sequences to read activations from: the verb grammar's sentences (seeded), or random ids for another model. */
 function corpus(model: MiniGPT, tok: TextTokenizer, n: number, seed: number, heldOut: boolean): number[][] {
   const T = model.config.context_len;
-  if (tok instanceof Tokenizer && model.config.vocab_size === 64) {
+  if (usesVerbGrammar(tok, model.config.vocab_size)) {
     return heldOut ? validationSet(n, seed).map((e) => e.ids.slice(0, T)) : Array.from({ length: n }, ((s) => () => s.next().ids.slice(0, T))(new TrainingStream(seed)));
   }
   const rng = new Rng(seed);

@@ -5,6 +5,11 @@
 
 import { CANONICAL_TEXT, VOCAB, type TokenInfo } from "./vocab.js";
 
+/** Whether a model reads the verb grammar: its word-level tokenizer over the 64-token vocabulary (the course's models), not an imported one's. */
+export function usesVerbGrammar(tok: TextTokenizer, vocabSize: number): boolean {
+  return tok instanceof Tokenizer && vocabSize === VOCAB.length;
+}
+
 export class TokenizerError extends Error {
   override name = "TokenizerError";
 }

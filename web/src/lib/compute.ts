@@ -4,7 +4,7 @@
 
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
-  ablationScan, activationsFile, composition, copyingScores, halfLength, inductionSet, ovCircuitRows, describeHook, describeModel, EOS, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK,
+  ablationScan, activationsFile, composition, copyingScores, halfLength, inductionSet, ovCircuitRows, describeHook, describeModel, EOS, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK, usesVerbGrammar,
   Tensor, ActivationCache, VOCAB, type Composition, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
@@ -142,7 +142,7 @@ export interface TokenEffect {
 
 /** Token effects (id, value) named, each marked when it was never a training target. */
 export function tokenEffects(tok: TextTokenizer, vocabSize: number, xs: readonly { id: number; value: number }[]): TokenEffect[] {
-  const verb = tok instanceof Tokenizer && vocabSize === VOCAB.length;
+  const verb = usesVerbGrammar(tok, vocabSize);
   return xs.map((x) => ({ token: tokenLabel(tok, x.id), value: x.value, untrained: verb && (VOCAB[x.id]!.kind === "unused" || VOCAB[x.id]!.token === "<pad>") }));
 }
 
@@ -185,7 +185,7 @@ export function ovRows({ model, tok }: Loaded, layer: number, head: number, sour
 
 /** Whether the ablation view measures on the input: only for a model outside the verb grammar (its own data is there otherwise). */
 export function ablationOnInput({ model, tok }: Loaded): boolean {
-  return !(tok instanceof Tokenizer && model.config.vocab_size === VOCAB.length);
+  return !usesVerbGrammar(tok, model.config.vocab_size);
 }
 
 /** Which sequences the ablation view measures on: the induction task for an attention-only model of the verb grammar (the induction model), its held-out sentences for the others on that vocabulary, else the input. */
@@ -211,7 +211,7 @@ export function latentsAt({ model, sae }: Loaded, view: StreamView, position: nu
 
 /** Head detection on the loaded model: the verb grammar's words after <bos>, or any token. */
 export function headDetection({ model, tok }: Loaded): HeadScores["scores"] {
-  const verb = tok instanceof Tokenizer && model.config.vocab_size === VOCAB.length;
+  const verb = usesVerbGrammar(tok, model.config.vocab_size);
   const pool = verb ? VOCAB.filter((t) => t.kind !== "special" && t.kind !== "unused").map((t) => t.id) : undefined;
   return headScores(model, pool === undefined ? {} : { pool, prefix: [BOS] }).scores; // the defaults of `minigpt heads`: the same numbers
 }
