@@ -7,7 +7,7 @@
  */
 
 // Tensors and autograd
-export { Tensor, noGrad, ops, F, Rng, kernels, setKernels, arithmetic, jsKernels, createWasmKernels, wasmSimdSupported, relaxedSimdSupported, kernelFlavour, setKernelFlavour, type KernelFlavour } from "./tensor/index.js";
+export { Tensor, adoptData, noGrad, ops, F, Rng, kernels, setKernels, arithmetic, jsKernels, createWasmKernels, wasmSimdSupported, relaxedSimdSupported, kernelFlavour, setKernelFlavour, type KernelFlavour } from "./tensor/index.js";
 export type { DType, Kernels, Data, Shape, RngState } from "./tensor/index.js";
 
 // Threads: a worker (Node worker_threads or a Web Worker) that calls serveGemm(init) is a helper

@@ -47,6 +47,10 @@ describe("the analysis worker's transport", () => {
     expect(Array.from(copy.sae!.W_enc.data)).toEqual(Array.from(loaded.sae!.W_enc.data));
     // the page's weights are copied, not moved: its model is whole after sending
     expect(parameterChecksum(loaded.model)).toBe(parameterChecksum(copy.model));
+    // the worker's model holds the very arrays it was sent (moved to it: no second copy)
+    const { message: sent } = modelMessage(loaded, 2);
+    const byName = new Map(sent.weights);
+    for (const [name, t] of loadedFrom(sent).model.namedParameters()) expect(t.data, name).toBe(byName.get(name));
   });
 
   it("a view rebuilt from moved activations equals a fresh forward's, and the sender's view stays whole", () => {

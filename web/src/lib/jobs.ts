@@ -3,7 +3,7 @@
 // the model in the worker and, where it needs one, the analysed input, and returns plain data
 // (structured-cloneable). No DOM here: the jobs are unit-tested in Node like compute.ts.
 
-import { loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
+import { adoptData, loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
 import {
   ablation, analyse, budget, featureBrowser, featureDetail, headCircuits, headDetection, ovRows, latentsAt, lensGrid, neurons, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
   type FeatureBrowser, type PatchSetup, type Prediction, type StreamView,
@@ -111,7 +111,7 @@ export function loadedFrom(m: ModelMessage): Loaded {
   for (const [name, t] of model.namedParameters()) {
     const w = byName.get(name);
     if (w === undefined || w.length !== t.size) throw new Error(`the page sent no weights for ${name}, or the wrong number`);
-    t.data.set(w);
+    adoptData(t, w); // moved here by the page: the worker's alone, so no copy (0.5 GB of fresh pages for GPT-2's shape)
   }
   const l: Loaded = { model, tok: tokenizerFor(m.metadata, m.config.vocab_size), metadata: m.metadata };
   return { ...l, ...(m.lens === undefined ? {} : { lens: loadTunedLens(m.lens, model) }), ...(m.sae === undefined ? {} : { sae: loadSae(m.sae, model) }) };
