@@ -545,6 +545,7 @@ function checkFinite(model: MiniGPT, source: string): void {
 /** Reads byte ranges of one file, synchronously (bytes in memory, or a file read in place). */
 export interface RangeReader {
   readonly size: number;
+  /** Bytes begin … end of the file, in a fresh array each call (the import keeps views on F32 ones until their weight is filled). */
   read(begin: number, end: number): Uint8Array;
 }
 
@@ -558,7 +559,7 @@ export function importHf(folder: HfFolder): ImportedHf {
     headers.set(name, parseSafetensorsHeader(r.read(8, 8 + len), r.size, source));
   }
   const plan = planImport(folder, headers);
-  const read = (e: TensorEntry & { file: string }): Float32Array => widen(readers.get(e.file)!.read(e.begin, e.end), e.dtype);
+  const read = (e: TensorEntry & { file: string }): Float32Array => widen(readers.get(e.file)!.read(e.begin, e.end), e.dtype, true); // a fresh read: viewed, not copied
   let lastName = "", lastData: Float32Array = new Float32Array(0); // a fused source (c_attn, query_key_value) serves three recipes in a row
   for (const step of plan.steps) {
     const values = step.sources.map((e) => {
@@ -575,6 +576,7 @@ export function importHf(folder: HfFolder): ImportedHf {
 /** A file the page reads piece by piece (a File: size and slice). */
 export interface AsyncRangeReader {
   readonly size: number;
+  /** As RangeReader's: a fresh array each call. */
   read(begin: number, end: number): Promise<Uint8Array>;
 }
 
@@ -594,7 +596,7 @@ export async function importHfAsync(
     headers.set(name, parseSafetensorsHeader(await r.read(8, 8 + len), r.size, source));
   }
   const plan = planImport(folder, headers);
-  const read = async (e: TensorEntry & { file: string }): Promise<Float32Array> => widen(await folder.weights.get(e.file)!.read(e.begin, e.end), e.dtype);
+  const read = async (e: TensorEntry & { file: string }): Promise<Float32Array> => widen(await folder.weights.get(e.file)!.read(e.begin, e.end), e.dtype, true); // a fresh read: viewed, not copied
   let done = 0, lastName = "", lastData: Float32Array = new Float32Array(0);
   const counted = new Set<string>();
   onProgress?.(0, plan.bytes);

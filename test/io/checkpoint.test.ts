@@ -4,7 +4,7 @@
 import { parseConfig } from "../../src/model/config.js";
 import { describe, expect, it } from "vitest";
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from "../../src/io/checkpoint.js";
-import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, SafetensorsError } from "../../src/io/safetensors.js";
+import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, SafetensorsError, widen } from "../../src/io/safetensors.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { noGrad, Rng } from "../../src/tensor/index.js";
@@ -35,6 +35,20 @@ describe("safetensors format", () => {
       b: { dtype: "F32", shape: [1, 1], data_offsets: [8, 12] },
     });
     expect([view.getFloat32(8 + n, true), view.getFloat32(12 + n, true), view.getFloat32(16 + n, true)]).toEqual([1.5, -2, 3]);
+  });
+  it("widen with view: aligned F32 bytes are viewed, not copied; unaligned bytes, and F16, are widened into a new array", () => {
+    const bytes = f32bytes([1.5, -2, 3]);
+    const viewed = widen(bytes, "F32", true);
+    expect(viewed.buffer).toBe(bytes.buffer);
+    expect(Array.from(viewed)).toEqual([1.5, -2, 3]);
+    expect(widen(bytes, "F32").buffer).not.toBe(bytes.buffer);
+    const shifted = new Uint8Array(14);
+    shifted.set(bytes, 2);
+    const odd = widen(shifted.subarray(2), "F32", true);
+    expect(odd.buffer).not.toBe(shifted.buffer);
+    expect(Array.from(odd)).toEqual([1.5, -2, 3]);
+    const half = new Uint8Array([0x00, 0x3c, 0x00, 0xc0]); // F16 1 and −2
+    expect(Array.from(widen(half, "F16", true))).toEqual([1, -2]);
   });
   it("reads a hand-made file, in any header order", () => {
     const file = handMade({ y: { dtype: "F32", shape: [1], data_offsets: [8, 12] }, x: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, f32bytes([1, 2, 3]));
