@@ -26,6 +26,7 @@ export const ablateCommand: Command = {
     const input = str(values, "ids") !== undefined || str(values, "text") !== undefined;
     if (data !== undefined && input) throw new UsageError("give --data or an input (--ids/--text), not both");
     if (data !== undefined && data !== "verb" && data !== "induction") throw new UsageError(`--data ${data}: expected verb or induction`);
+    if (input && str(values, "sequences") !== undefined) throw new UsageError("--sequences counts the sequences of --data; an input (--ids/--text) is one sequence");
     const count = parseInteger(str(values, "sequences"), "--sequences", 1) ?? 64;
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
     model.pinWeights(); // only read: kept packed for the command

@@ -29,7 +29,7 @@ export const traceCommand: Command = {
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
     const ids = readTokens(tok, str(values, "ids"), str(values, "text"));
     const names = hookNames(model.config);
-    if (hook !== undefined && !names.includes(hook as HookName)) throw new Error(`no hook point "${hook}" in this model; its hook points are ${names.join(", ")}`);
+    if (hook !== undefined && !names.includes(hook as HookName)) throw new UsageError(`--hook: no hook point "${hook}" in this model; its hook points are ${names.join(", ")}`);
     const tokens = ids.map((id) => tokenLabel(tok, id));
     if (hook === undefined && save === undefined) return shapeTrace(values, model, path, ids, tokens);
     const { cache } = model.runWithCache(ids);

@@ -7,7 +7,6 @@
 import { Hooks, type HookName } from "../model/hooks.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import { F, noGrad, Tensor } from "../tensor/index.js";
-import type { HeadRef } from "./patching.js";
 
 export type AblationKind = "zero" | "mean";
 
@@ -115,10 +114,9 @@ function ablating(t: Target, mean: Float64Array | null): Hooks {
 /** Each head, then each MLP, ablated alone: the loss over the sequences and its rise over the clean loss. */
 export function ablationScan(
   model: MiniGPT, sequences: readonly (readonly number[])[],
-  { kind = "mean", only, onProgress }: { kind?: AblationKind; only?: readonly HeadRef[]; onProgress?: (done: number, total: number) => void } = {},
+  { kind = "mean", onProgress }: { kind?: AblationKind; onProgress?: (done: number, total: number) => void } = {},
 ): AblationReport {
-  const all = targets(model);
-  const ts = only === undefined ? all : all.filter((t) => only.some((h) => h.layer === t.layer && h.head === t.head));
+  const ts = targets(model);
   const clean = meanLoss(model, sequences);
   const mean = kind === "mean" ? means(model, sequences, ts) : null;
   const components = ts.map((t, i): ComponentAblation => {

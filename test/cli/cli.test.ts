@@ -94,8 +94,8 @@ describe("minigpt CLI", () => {
     expect(toy.code).toBe(2);
     expect(toy.stderr).toMatch(/--toy prints every value of the toy block already/);
     const bad = run("trace", "--hook", "blocks.7.hook_resid_post");
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/no hook point "blocks.7.hook_resid_post" in this model; its hook points are hook_embed, /);
+    expect(bad.code).toBe(2); // a flag's value, refused as such
+    expect(bad.stderr).toMatch(/--hook: no hook point "blocks.7.hook_resid_post" in this model; its hook points are hook_embed, /);
     // the file, read by hand as any safetensors reader would: an 8-byte header length, the JSON header, raw little-endian float32
     expect(run("trace", "--save", "acts.safetensors").stdout).toMatch(/^wrote acts\.safetensors: 33 activations/);
     const bytes = readFileSync(join(tmp, "acts.safetensors"));

@@ -73,6 +73,7 @@ describe("analysis commands", () => {
       [["--data", "poems"], /--data poems: expected verb or induction/],
       [["--data", "verb", "--text", "hoy"], /not both/],
       [["--text", "hoy"], /at least two tokens/],
+      [["--text", "hoy ayer", "--sequences", "4"], /an input \(--ids\/--text\) is one sequence/],
     ] as const) {
       const bad = run("ablate", ...args);
       expect(bad.code).toBe(2);

@@ -1,5 +1,6 @@
-// Guided lessons: the course's residual-stream lesson ("The residual stream as the object") and its
-// Mini-GPT chapter (Phase 17), as tours through the explorer. Our own text, following the course's
+// Guided lessons: the course's residual-stream lesson ("The residual stream as the object"), its
+// Mini-GPT chapter (Phase 17) and the induction circuit (on the induction model, which the lesson
+// loads), as tours through the explorer. Our own text, following the course's
 // structure; each step brings a view into focus, and each question is answered by the model loaded
 // in the page — computed here, in Node-testable code, not written down. English and Spanish.
 
