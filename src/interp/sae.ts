@@ -9,7 +9,7 @@ import { configToJson, type ModelConfig } from "../model/config.js";
 import { hookNames, Hooks, type HookName } from "../model/hooks.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import { AdamW } from "../nn/adamw.js";
-import { F, noGrad, ops, Rng, Tensor } from "../tensor/index.js";
+import { BufferPool, F, noGrad, ops, Rng, Tensor } from "../tensor/index.js";
 
 export interface SaeOptions {
   /** Latents (default 4·d). */
@@ -145,6 +145,7 @@ export function trainSae(data: Float32Array, d: number, options: SaeOptions = {}
   const opt = new AdamW(sae.parameters(), { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 }, () => false);
   const lastFired = new Int32Array(latents);
   const losses: number[] = [];
+  const pool = new BufferPool(); // a step's arrays, reused by the next
   let resampled = 0;
   for (let step = 0; step < steps; step++) {
     if (kind === "relu" && resample_at.includes(step)) resampled += resample(sae, opt, data, lastFired, step, dead_window, rng);
@@ -153,24 +154,27 @@ export function trainSae(data: Float32Array, d: number, options: SaeOptions = {}
       const r = rng.int(N);
       rows.set(data.subarray(r * d, (r + 1) * d), b * d);
     }
-    const x = new Tensor(rows, [batch, d]);
-    const f = sae.encode(x);
-    const err = ops.sub(sae.decode(f), x);
-    let loss = ops.div(ops.sum(ops.mul(err, err)), batch);
-    if (kind === "relu") {
-      const norms = new Tensor(sae.decoderNorms(), [latents]);
-      const lambda = l1 * Math.min(1, (step + 1) / Math.max(1, l1_warmup));
-      loss = ops.add(loss, ops.mul(ops.div(ops.sum(ops.mul(f, norms)), batch), lambda));
-    }
-    for (let i = 0; i < latents; i++) {
-      let on = false;
-      for (let b = 0; b < batch && !on; b++) on = f.data[b * latents + i]! > 0;
-      lastFired[i] = on ? step : lastFired[i]!;
-    }
-    for (const [, p] of sae.parameters()) p.grad = null;
-    loss.backward();
-    opt.step(lr);
-    losses.push(loss.item());
+    pool.recycle(); // the last step's tensors, gradients included, are no longer read
+    pool.use(() => {
+      const x = new Tensor(rows, [batch, d]);
+      const f = sae.encode(x);
+      const err = ops.sub(sae.decode(f), x);
+      let loss = ops.div(ops.sum(ops.mul(err, err)), batch);
+      if (kind === "relu") {
+        const norms = new Tensor(sae.decoderNorms(), [latents]);
+        const lambda = l1 * Math.min(1, (step + 1) / Math.max(1, l1_warmup));
+        loss = ops.add(loss, ops.mul(ops.div(ops.sum(ops.mul(f, norms)), batch), lambda));
+      }
+      for (let i = 0; i < latents; i++) {
+        let on = false;
+        for (let b = 0; b < batch && !on; b++) on = f.data[b * latents + i]! > 0;
+        lastFired[i] = on ? step : lastFired[i]!;
+      }
+      for (const [, p] of sae.parameters()) p.grad = null;
+      loss.backward();
+      opt.step(lr);
+      losses.push(loss.item());
+    });
     onStep?.(step + 1, losses.at(-1)!);
   }
   for (const [, p] of sae.parameters()) p.grad = null;

@@ -1,7 +1,7 @@
 // The KV cache: keys (after RoPE) and values of every position seen so far, per layer,
 // so that decoding one more token computes q, k, v for that token only.
 
-import { allocate, Tensor, type DType } from "../tensor/index.js";
+import { allocate, allocateOwned, Tensor, type DType } from "../tensor/index.js";
 import { formatShape } from "../tensor/shape.js";
 import { dHead, type ModelConfig } from "./config.js";
 import { InputError } from "./tokens.js";
@@ -26,7 +26,7 @@ export class KVCache {
     this.dh = dHead(config);
     this.capacity = config.context_len;
     const size = this.H * this.capacity * this.dh;
-    this.layers = Array.from({ length: config.n_layers }, () => ({ k: allocate(dtype, size), v: allocate(dtype, size), filled: 0 }));
+    this.layers = Array.from({ length: config.n_layers }, () => ({ k: allocateOwned(dtype, size), v: allocateOwned(dtype, size), filled: 0 }));
   }
 
   /** Bytes held by the buffers (allocated for the whole context up front). */

@@ -1,6 +1,9 @@
 // Position tables: RoPE's cos/sin in the rotate-half layout, and the sinusoidal encoding.
 
-import { ops, type DType, type Tensor } from "../tensor/index.js";
+import { allocateOwned, Tensor, type DType } from "../tensor/index.js";
+
+/** A table the model keeps: never drawn from a BufferPool. */
+const table = (rows: number, cols: number, dtype: DType): Tensor => new Tensor(allocateOwned(dtype, rows * cols), [rows, cols]);
 
 /**
  * cos and sin tables [T, d_head] for RoPE: dimension i pairs with i + d_head/2,
@@ -8,8 +11,8 @@ import { ops, type DType, type Tensor } from "../tensor/index.js";
  */
 export function ropeTables(contextLen: number, dHead: number, base: number, dtype: DType): { cos: Tensor; sin: Tensor } {
   const half = dHead / 2;
-  const cos = ops.zeros([contextLen, dHead], dtype);
-  const sin = ops.zeros([contextLen, dHead], dtype);
+  const cos = table(contextLen, dHead, dtype);
+  const sin = table(contextLen, dHead, dtype);
   for (let p = 0; p < contextLen; p++) {
     for (let i = 0; i < half; i++) {
       const angle = p * Math.pow(base, (-2 * i) / dHead);
@@ -22,7 +25,7 @@ export function ropeTables(contextLen: number, dHead: number, base: number, dtyp
 
 /** pe[p, 2i] = sin(p / 10000^(2i/d)), pe[p, 2i+1] = cos(p / 10000^(2i/d)). */
 export function sinusoidalTable(contextLen: number, dModel: number, dtype: DType): Tensor {
-  const pe = ops.zeros([contextLen, dModel], dtype);
+  const pe = table(contextLen, dModel, dtype);
   for (let p = 0; p < contextLen; p++) {
     for (let j = 0; j < dModel; j++) {
       const i2 = j - (j % 2);

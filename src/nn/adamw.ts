@@ -2,7 +2,7 @@
 // directly, only for the parameters in the decay group. Moments are kept in the
 // parameters' dtype, so a saved and restored optimizer continues bit for bit.
 
-import { allocate, type Tensor } from "../tensor/index.js";
+import { allocateOwned, type Tensor } from "../tensor/index.js";
 
 export interface AdamWOptions {
   readonly beta1: number;
@@ -26,7 +26,7 @@ export class AdamW {
 
   /** `decay(name)` says which parameters are decayed (weight matrices, not LayerNorm gains or biases). */
   constructor(named: readonly [string, Tensor][], readonly options: AdamWOptions, decay: (name: string) => boolean) {
-    this.slots = named.map(([name, param]) => ({ name, param, decay: decay(name), m: allocate(param.dtype, param.size), v: allocate(param.dtype, param.size) }));
+    this.slots = named.map(([name, param]) => ({ name, param, decay: decay(name), m: allocateOwned(param.dtype, param.size), v: allocateOwned(param.dtype, param.size) }));
   }
 
   /** One update with learning rate `lr` from the gradients in `param.grad`. */

@@ -1,7 +1,7 @@
 // Module: a named tree of parameters. Names compose with dots, so the model's
 // parameters carry the spec's weight names (blocks.0.attn.W_Q) with no table to keep in sync.
 
-import { adoptData, allocate, Tensor, type DType } from "../tensor/index.js";
+import { adoptData, allocateOwned, Tensor, type DType } from "../tensor/index.js";
 import { formatShape, sizeOf, type Shape } from "../tensor/shape.js";
 
 export abstract class Module {
@@ -12,7 +12,7 @@ export abstract class Module {
 
   /** Declare a parameter (zero-filled; init.ts gives it its values). */
   protected param(name: string, shape: Shape): Tensor {
-    const t = new Tensor(allocate(this.dtype, sizeOf(shape)), shape, null, true);
+    const t = new Tensor(allocateOwned(this.dtype, sizeOf(shape)), shape, null, true);
     this.ownParams.push([name, t]);
     return t;
   }

@@ -5,7 +5,7 @@ import { registerReferenceKernels } from "./kernels.js";
 
 registerReferenceKernels(jsKernels);
 
-export { Tensor, noGrad, isGradEnabled, allocate, adoptData } from "./tensor.js";
+export { Tensor, noGrad, isGradEnabled, allocate, allocateOwned, BufferPool, adoptData } from "./tensor.js";
 export type { DType, GradNode } from "./tensor.js";
 export * as ops from "./ops.js";
 export * as F from "./functional.js";

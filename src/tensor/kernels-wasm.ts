@@ -229,18 +229,13 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
     });
   }
 
-  // RoPE tables are few and constant: whether one is in the rotate-half layout the kernel reads
-  // (c[i] = c[i + d/2]), and a sine table's negation, once each. With such tables the transpose
-  // (the backward) is the inverse rotation, the kernel on −s; x·(−s) is −(x·s) exactly.
-  const halves = new WeakMap<Data, boolean>(), negated = new WeakMap<Data, Float32Array>();
+  // Whether a RoPE table is in the rotate-half layout the kernel reads (c[i] = c[i + d/2]). With
+  // such tables the transpose (the backward) is the inverse rotation, the kernel on −s; x·(−s) is
+  // −(x·s) exactly. Checked (and the sine negated) at each call, not remembered by array: a
+  // BufferPool gives one array other values from step to step. A table is T·d floats, x B·H times that.
   function rotateHalf(t: Data, d: number): boolean {
-    let ok = halves.get(t);
-    if (ok === undefined) {
-      ok = true;
-      for (let r = 0; r < t.length && ok; r += d) for (let i = 0; i < d / 2; i++) if (t[r + i] !== t[r + i + d / 2]) (ok = false);
-      halves.set(t, ok);
-    }
-    return ok;
+    for (let r = 0; r < t.length; r += d) for (let i = 0; i < d / 2; i++) if (t[r + i] !== t[r + i + d / 2]) return false;
+    return true;
   }
 
   /**
@@ -250,14 +245,9 @@ export function createWasmKernels({ helpers = 0, spawn, flavour = kernelFlavour(
    */
   function rope(x: Data, c: Data, s: Data, T: number, d: number, out: Data, transpose: boolean): void {
     if (x.length < MIN_ELEMENTS || !isF32(x, c, s, out) || d % 2 !== 0 || !rotateHalf(c, d) || !rotateHalf(s, d)) return jsKernels.rope(x, c, s, T, d, out, transpose);
-    let sin = s as Float32Array;
-    if (transpose) {
-      let n = negated.get(s);
-      if (n === undefined) negated.set(s, (n = (s as Float32Array).map((v) => -v)));
-      sin = n;
-    }
     scratch(() => {
-      const px = arena.put(x), pc = arena.put(c), ps = arena.put(sin), plane = T * d;
+      const px = arena.put(x), pc = arena.put(c), ps = arena.put(s), plane = T * d;
+      if (transpose) for (let i = ps; i < ps + s.length; i++) arena.heap[i] = -arena.heap[i]!;
       for (let p = 0; p < x.length; p += plane) w.rope((px + p) * 4, d * 4, T, 1, d, d, pc * 4, ps * 4, 0);
       arena.get(px, out as Float32Array);
     });

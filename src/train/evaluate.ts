@@ -22,8 +22,14 @@ export interface Evaluation {
 
 const VERBS = VOCAB.filter((t) => t.kind === "verb");
 
+/** Inputs [B][T] and their next-token targets (B·T, <pad> where no target counts). */
+export interface Batch {
+  readonly inputs: number[][];
+  readonly targets: Int32Array;
+}
+
 /** Inputs and next-token targets for a batch, right-padded with <pad> (ignored by the loss). */
-export function makeBatch(examples: readonly Example[]): { inputs: number[][]; targets: Int32Array; length: number } {
+export function makeBatch(examples: readonly Example[]): Batch & { length: number } {
   const length = Math.max(...examples.map((e) => e.ids.length)) - 1;
   const inputs = examples.map((e) => Array.from({ length }, (_, t) => e.ids[t] ?? PAD));
   const targets = new Int32Array(examples.length * length).fill(PAD);

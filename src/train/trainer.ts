@@ -6,9 +6,9 @@ import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import { AdamW, isDecayed } from "../nn/adamw.js";
-import { arithmetic, F, ops, type RngState } from "../tensor/index.js";
+import { arithmetic, BufferPool, F, ops, type RngState } from "../tensor/index.js";
 import { TrainingStream, type Example } from "./corpus.js";
-import { makeBatch } from "./evaluate.js";
+import { makeBatch, type Batch } from "./evaluate.js";
 import { learningRate } from "./schedule.js";
 import { parseTrainConfig, type TrainConfig } from "./train-config.js";
 import { PAD } from "./vocab.js";
@@ -44,6 +44,8 @@ export class Trainer {
   readonly stream: DataStream;
   step = 0;
   tokensSeen = 0;
+  /** The arrays of one update, reused by the next (fresh ones cost page faults and collections). */
+  readonly buffers = new BufferPool();
 
   /** `stream`: the verb-grammar corpus by default (seeded by data_seed); the induction task's, or another. */
   constructor(readonly model: MiniGPT, readonly config: TrainConfig, stream?: DataStream) {
@@ -55,26 +57,38 @@ export class Trainer {
     return this.step >= this.config.steps;
   }
 
-  /** One optimizer update. Throws TrainingError (before touching the weights) on a non-finite loss or gradient. */
+  /** One optimizer update on the next micro-batches of the stream. Throws TrainingError (before touching the weights) on a non-finite loss or gradient. */
   trainStep(): StepInfo {
+    const c = this.config;
+    return this.update(Array.from({ length: c.grad_accum }, () => makeBatch(Array.from({ length: c.batch_size }, () => this.stream.next()))));
+  }
+
+  /**
+   * One optimizer update on the given micro-batches (their gradients averaged), at the schedule's
+   * rate for this step. The step's tensors come from the trainer's BufferPool: they, and the
+   * parameters' gradients, stay readable until the next update begins.
+   */
+  update(batches: readonly Batch[]): StepInfo {
     const c = this.config;
     const lr = learningRate(this.step, c);
     this.model.zeroGrad();
-    let lossSum = 0, tokens = 0;
-    for (let micro = 0; micro < c.grad_accum; micro++) {
-      const { inputs, targets } = makeBatch(Array.from({ length: c.batch_size }, () => this.stream.next()));
-      const loss = F.crossEntropy(this.model.forward(inputs), targets, PAD);
-      const value = loss.item();
-      if (!Number.isFinite(value)) throw new TrainingError(`the loss is ${value} at step ${this.step + 1} (micro-batch ${micro + 1}); stopping before the weights change`);
-      lossSum += value;
-      tokens += targets.reduce((n, t) => n + (t === PAD ? 0 : 1), 0);
-      loss.backward(ops.full(loss.shape, 1 / c.grad_accum, loss.dtype)); // average over micro-batches
-    }
-    const gradNorm = this.clipGradients(c.grad_clip);
-    this.optimizer.step(lr);
-    this.step++;
-    this.tokensSeen += tokens;
-    return { step: this.step, loss: lossSum / c.grad_accum, lr, gradNorm, tokens };
+    this.buffers.recycle();
+    return this.buffers.use(() => {
+      let lossSum = 0, tokens = 0;
+      batches.forEach(({ inputs, targets }, micro) => {
+        const loss = F.crossEntropy(this.model.forward(inputs), targets, PAD);
+        const value = loss.item();
+        if (!Number.isFinite(value)) throw new TrainingError(`the loss is ${value} at step ${this.step + 1} (micro-batch ${micro + 1}); stopping before the weights change`);
+        lossSum += value;
+        tokens += targets.reduce((n, t) => n + (t === PAD ? 0 : 1), 0);
+        loss.backward(ops.full(loss.shape, 1 / batches.length, loss.dtype)); // average over micro-batches
+      });
+      const gradNorm = this.clipGradients(c.grad_clip);
+      this.optimizer.step(lr);
+      this.step++;
+      this.tokensSeen += tokens;
+      return { step: this.step, loss: lossSum / batches.length, lr, gradNorm, tokens };
+    });
   }
 
   /** Scale gradients so their global L2 norm is at most `maxNorm` (0: no clipping); returns the norm before. */

@@ -11,6 +11,7 @@ import { evaluate } from "../../src/train/evaluate.js";
 import { formatDuration, formatRate, rateAndEta } from "../../src/train/progress.js";
 import { parseTrainConfig } from "../../src/train/train-config.js";
 import { Trainer, TrainingError } from "../../src/train/trainer.js";
+import { BufferPool, createWasmKernels, setKernels } from "../../src/tensor/index.js";
 
 const TINY = parseConfig({ d_model: 16, n_heads: 2, n_layers: 1, d_ff: 32 }, LOCKED);
 const tinyTrain = (over: Record<string, number> = {}) => parseTrainConfig({ steps: 40, batch_size: 4, warmup_steps: 5, lr: 1e-2, min_lr: 1e-3, ...over });
@@ -55,6 +56,29 @@ describe("trainer", () => {
     const a = straight.save(), b = resumed.save();
     expect(same(a.checkpoint, b.checkpoint)).toBe(true);
     expect(same(a.optimizer, b.optimizer)).toBe(true);
+  });
+  it("reusing a step's arrays changes no bit: eight steps on the WebAssembly kernels equal eight on fresh arrays, and the pool holds a few steps' arrays", () => {
+    // Lengths vary from batch to batch (RoPE's tables sliced anew, arrays changing hands between
+    // tensors), two micro-batches a step. The reference gets a new pool each step: nothing reused.
+    setKernels(createWasmKernels());
+    try {
+      const config = tinyTrain({ steps: 8, grad_accum: 2 });
+      const pooled = new Trainer(new MiniGPT(TINY), config), fresh = new Trainer(new MiniGPT(TINY), config);
+      let madeFresh = 0, largestStep = 0;
+      while (!pooled.done) {
+        pooled.trainStep();
+        (fresh as { buffers: BufferPool }).buffers = new BufferPool();
+        fresh.trainStep();
+        madeFresh += fresh.buffers.size;
+        largestStep = Math.max(largestStep, fresh.buffers.values);
+      }
+      expect(same(pooled.save().checkpoint, fresh.save().checkpoint)).toBe(true);
+      expect(same(pooled.save().optimizer, fresh.save().optimizer)).toBe(true);
+      expect(pooled.buffers.size).toBeLessThan(madeFresh / 2); // most arrays reused
+      expect(pooled.buffers.values).toBeLessThan(3 * largestStep); // what it holds: a few steps' worth at most
+    } finally {
+      setKernels(null);
+    }
   });
   it("same seed and config give the same bytes; another data seed does not", () => {
     const run = (seed: number): Uint8Array => {
