@@ -49,7 +49,7 @@ describe("sparse autoencoders", () => {
     for (let trial = 0; trial < 200; trial++) {
       const m = 1 + rng.int(40);
       const row = Float32Array.from({ length: m }, () => (rng.int(3) === 0 ? 0 : rng.int(6))); // many ties, many zeros
-      const sorted = Array.from(row, (v, i) => i).sort((a, b) => row[b]! - row[a]! || a - b);
+      const sorted = Array.from(row, (_, i) => i).sort((a, b) => row[b]! - row[a]! || a - b);
       for (const k of [0, 1, 3, 8, m]) expect(topIndices(row, k), `${Array.from(row)} k=${k}`).toEqual(sorted.slice(0, Math.min(k, m)));
     }
   });
