@@ -52,7 +52,7 @@ export type { CausalityReport, CausalityRow } from "./interp/causality.js";
 // Vocabulary
 export { Tokenizer, TokenizerError, IdsOnly, canonicalIds, splitWords, tokenLabel, usesVerbGrammar } from "./train/tokenizer.js";
 export type { TextTokenizer } from "./train/tokenizer.js";
-export { HfTokenizer, tokenizerFor, verbTokenizerJson } from "./train/hf-tokenizer.js";
+export { HfTokenizer, specialTokens, tokenizerFor, verbTokenizerJson } from "./train/hf-tokenizer.js";
 export { VOCAB, CANONICAL_TEXT, PAD, BOS, EOS } from "./train/vocab.js";
 export type { TokenInfo, Lang, Tense, Agreement, Kind } from "./train/vocab.js";
 

@@ -4,7 +4,8 @@ import { checkGenerateInput, chooseEngine, generate, type GenerateOptions } from
 import { InferenceSession } from "../model/inference.js";
 import { sharedMemorySupported } from "../tensor/index.js";
 import { spawnNodeHelper, threads } from "./helper-threads.js";
-import { BOS, EOS } from "../train/vocab.js";
+import { specialTokens } from "../train/hf-tokenizer.js";
+import { usesVerbGrammar } from "../train/tokenizer.js";
 import { str, type Command } from "./command.js";
 import { tokenNamer } from "./inspect.js";
 import { openCheckpoint, parseInteger, printJson, readTokens, UsageError } from "./common.js";
@@ -14,16 +15,18 @@ export const generateCommand: Command = {
   summary: "sample a continuation of a prompt (greedy, temperature, top-k, top-p; KV cache)",
   usage:
     "minigpt generate [--checkpoint FILE] [--ids 1,2,3 | --text \"…\"] [--max-new N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--no-cache] [--engine session|tensor] [--json]\n" +
-    "  without --ids or --text the prompt is <bos>; generation stops at <eos>, after --max-new tokens, or at context_len\n" +
+    "  without --ids or --text the prompt is the model's beginning-of-sequence token (<bos>; an imported model's bos_token_id); generation stops at its end-of-sequence token (<eos>; eos_token_id), after --max-new tokens, or at context_len\n" +
     "  --engine: session (the compiled WebAssembly forward with its KV cache; the default with --kernels wasm) or tensor (the model's own forward)",
   flags: {
     checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, "max-new": { type: "string" },
     temperature: { type: "string" }, "top-k": { type: "string" }, "top-p": { type: "string" }, seed: { type: "string" }, "no-cache": { type: "boolean" }, engine: { type: "string" },
   },
   run(values) {
-    const { model, tok } = openCheckpoint(str(values, "checkpoint"));
+    const { model, tok, metadata } = openCheckpoint(str(values, "checkpoint"));
     const text = str(values, "text");
-    const prompt = str(values, "ids") === undefined && text === undefined ? [BOS] : readTokens(tok, str(values, "ids"), text);
+    const special = specialTokens(metadata, model.config.vocab_size);
+    if (str(values, "ids") === undefined && text === undefined && special.bos === null) throw new UsageError("this model names no beginning-of-sequence token to start from: give a prompt with --text or --ids");
+    const prompt = str(values, "ids") === undefined && text === undefined ? [special.bos!] : readTokens(tok, str(values, "ids"), text);
     const number = (flag: string, fallback: number): number => {
       const v = str(values, flag);
       if (v === undefined) return fallback;
@@ -41,7 +44,7 @@ export const generateCommand: Command = {
       topK: parseInteger(str(values, "top-k"), "--top-k") ?? 0,
       topP: number("top-p", 1),
       seed: parseInteger(str(values, "seed"), "--seed") ?? 0,
-      stopAt: [EOS],
+      stopAt: special.eos,
       useCache: !values["no-cache"],
       engine,
       // --threads: the session's large products on helper threads (same bits)
@@ -49,10 +52,22 @@ export const generateCommand: Command = {
     };
     // Every flag and the prompt are checked before the first byte of output.
     checkGenerateInput(model, prompt, options);
-    if (!json) process.stdout.write(prompt.map(name).join(" "));
-    const result = generate(model, prompt, { ...options, onToken: json ? undefined : (id) => void process.stdout.write(" " + name(id)) });
-    const why = { stop_token: "stopped at <eos>", max_new: "reached --max-new", context_len: `reached context_len ${model.config.context_len}` }[result.stop];
-    if (json) printJson({ ids: result.ids, prompt, generated: result.generated, tokens: result.ids.map(name), probabilities: result.probabilities, stop: result.stop });
+    // The verb grammar's words are written as tokens; another tokenizer's pieces as the text they
+    // decode to (streamed: whatever the decoding of all ids so far adds to what is written).
+    const words = usesVerbGrammar(tok, model.config.vocab_size), ids = [...prompt];
+    let written = "";
+    const write = (): void => {
+      const all = tok.decode(ids);
+      if (all.startsWith(written) && !all.endsWith("\uFFFD")) process.stdout.write(all.slice(written.length)), (written = all); // a multi-byte character waits for its last piece
+    };
+    if (!json) words ? process.stdout.write(prompt.map(name).join(" ")) : write();
+    const result = generate(model, prompt, {
+      ...options,
+      onToken: json ? undefined : (id) => (words ? void process.stdout.write(" " + name(id)) : (ids.push(id), write())),
+    });
+    if (!json && !words && tok.decode(ids).startsWith(written)) process.stdout.write(tok.decode(ids).slice(written.length)); // a last piece held back
+    const why = { stop_token: `stopped at ${result.ids.length > 0 ? name(result.ids.at(-1)!) : "an end token"}`, max_new: "reached --max-new", context_len: `reached context_len ${model.config.context_len}` }[result.stop];
+    if (json) printJson({ ids: result.ids, prompt, generated: result.generated, tokens: result.ids.map(name), text: tok.decode(result.ids), probabilities: result.probabilities, stop: result.stop });
     else process.stdout.write(`\n(${result.generated.length} new tokens; ${why})\n`);
   },
 };

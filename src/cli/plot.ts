@@ -18,7 +18,9 @@ export type MetricsRecord =
       readonly agreement_held_out: number;
       readonly elapsed_s?: number;
     }
-  | { readonly kind: "induction"; readonly step: number; readonly loss_first: number; readonly loss_repeat: number; readonly induction: number; readonly elapsed_s?: number };
+  | { readonly kind: "induction"; readonly step: number; readonly loss_first: number; readonly loss_repeat: number; readonly induction: number; readonly elapsed_s?: number }
+  /** A text run's validation loss (nats per character on windows of its held-out part). */
+  | { readonly kind: "text"; readonly step: number; readonly val_loss: number; readonly elapsed_s?: number };
 
 /**
  * The induction task's phase change on one time axis: the loss on each half of held-out repeated
@@ -54,7 +56,7 @@ export function phaseChangeSpec(records: readonly MetricsRecord[], title = "mini
 
 export function lossCurveSpec(records: readonly MetricsRecord[], title = "minigpt training"): TopLevelSpec {
   const losses = records.flatMap((r) =>
-    r.kind === "train" ? [{ step: r.step, loss: r.loss, series: "train" }] : r.kind === "eval" ? [{ step: r.step, loss: r.val_loss, series: "validation" }] : [],
+    r.kind === "train" ? [{ step: r.step, loss: r.loss, series: "train" }] : r.kind === "eval" || r.kind === "text" ? [{ step: r.step, loss: r.val_loss, series: "validation" }] : [],
   );
   const accuracy = records.flatMap((r) =>
     r.kind === "eval"
@@ -82,22 +84,24 @@ export function lossCurveSpec(records: readonly MetricsRecord[], title = "minigp
           color: { field: "series", type: "nominal", title: null, scale: { domain: ["train", "validation"], range: ["#1f77b4", "#d62728"] } },
         },
       },
-      {
-        width: 560,
-        height: 140,
-        data: { values: accuracy },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "step", type: "quantitative", title: "step" },
-          y: { field: "accuracy", type: "quantitative", title: "agreement accuracy (validation)", scale: { domain: [0, 1] }, axis: { format: "%" } },
-          color: {
-            field: "series",
-            type: "nominal",
-            title: null,
-            scale: { domain: ["English", "Spanish", "held-out combinations"], range: ["#2ca02c", "#ff7f0e", "#9467bd"] },
+      ...(accuracy.length === 0 ? [] : [ // the grammar's agreement; a text run has none
+        {
+          width: 560,
+          height: 140,
+          data: { values: accuracy },
+          mark: { type: "line" as const, point: true },
+          encoding: {
+            x: { field: "step", type: "quantitative" as const, title: "step" },
+            y: { field: "accuracy", type: "quantitative" as const, title: "agreement accuracy (validation)", scale: { domain: [0, 1] }, axis: { format: "%" } },
+            color: {
+              field: "series",
+              type: "nominal" as const,
+              title: null,
+              scale: { domain: ["English", "Spanish", "held-out combinations"], range: ["#2ca02c", "#ff7f0e", "#9467bd"] },
+            },
           },
         },
-      },
+      ]),
     ],
   };
 }

@@ -2,7 +2,7 @@
 // a loss curve, atomic checkpoints, and exact resume after Ctrl-C or a kill.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { saveCheckpoint } from "../io/checkpoint.js";
 import { decodeSafetensors } from "../io/safetensors.js";
 import { arithmetic } from "../tensor/index.js";
@@ -19,6 +19,9 @@ import { Snapshots, snapshotSteps } from "../train/snapshots.js";
 import { headScores } from "../interp/heads.js";
 import { formatDuration } from "../train/progress.js";
 import { BOS } from "../train/vocab.js";
+import { charTokenizerJson, prepareText, textConfig, textLoss, TextStream, textWindows, type TextData } from "../train/text.js";
+import { generate } from "../model/generate.js";
+import type { ModelConfig } from "../model/config.js";
 import { parse as parseYaml } from "yaml";
 import { str, type Command } from "./command.js";
 import { displayPath, parseInteger, printJson, readBytes, readConfig, UsageError, writeFileAtomic } from "./common.js";
@@ -35,35 +38,43 @@ const TRAIN_FLAGS = Object.fromEntries(TRAIN_KEYS.map((k) => [k.replace(/_/g, "-
 
 export const trainCommand: Command = {
   name: "train",
-  summary: "train on the verb-grammar corpus, or the induction task (resumes the run in --run DIR if it has a checkpoint)",
+  summary: "train on the verb-grammar corpus, the induction task, or a text of your own (resumes the run in --run DIR if it has a checkpoint)",
   usage:
-    "minigpt train [--run DIR] [--task grammar|induction] [--config MODEL.yaml] [--train-config TRAIN.yaml] [--steps N] [--batch-size N] [--lr X] … [--snapshots N] [--export FILE] [--json]\n" +
+    "minigpt train [--run DIR] [--task grammar|induction|text] [--data FILE.txt] [--config MODEL.yaml] [--train-config TRAIN.yaml] [--steps N] [--batch-size N] [--lr X] … [--snapshots N] [--export FILE] [--json]\n" +
     "  --task induction: random words repeated twice, a two-layer attention-only model by default; evaluations measure the loss on each half and the top induction score\n" +
+    "  --data FILE.txt (--task text): a character-level model of your own text, as nanoGPT's shakespeare_char — its characters are the vocabulary (vocab_size set to their count unless --config sets it), random windows of context_len + 1 characters from its first 90% the data, the last 10% the validation loss; the checkpoint carries the characters as its tokenizer.json\n" +
     "  --snapshots N: keep the weights at N log-spaced steps (run dir snapshots.safetensors; exported beside --export)\n" +
     `  training keys (flags or --train-config YAML): ${TRAIN_KEYS.join(", ")}`,
-  flags: { run: { type: "string" }, config: { type: "string" }, "train-config": { type: "string" }, export: { type: "string" }, task: { type: "string" }, snapshots: { type: "string" }, ...TRAIN_FLAGS },
+  flags: { run: { type: "string" }, config: { type: "string" }, "train-config": { type: "string" }, export: { type: "string" }, task: { type: "string" }, data: { type: "string" }, snapshots: { type: "string" }, ...TRAIN_FLAGS },
   async run(values) {
     const dir = str(values, "run") ?? "runs/default";
     const requested = readTrainConfig(values);
-    const askedTask = str(values, "task");
-    if (askedTask !== undefined && askedTask !== "grammar" && askedTask !== "induction") throw new UsageError(`--task ${askedTask}: expected grammar or induction`);
+    const dataPath = str(values, "data");
+    const askedTask = str(values, "task") ?? (dataPath !== undefined ? "text" : undefined);
+    if (askedTask !== undefined && askedTask !== "grammar" && askedTask !== "induction" && askedTask !== "text") throw new UsageError(`--task ${askedTask}: expected grammar, induction or text`);
+    if (askedTask === "text" && dataPath === undefined) throw new UsageError("--task text needs --data FILE.txt, the text to train on");
+    if (askedTask !== "text" && dataPath !== undefined) throw new UsageError(`--data is the text task's; --task ${askedTask} makes its own data`);
     const askedSnapshots = parseInteger(str(values, "snapshots"), "--snapshots");
     mkdirSync(dir, { recursive: true });
     const ckptPath = join(dir, CHECKPOINT);
     // `window`: the steps since the last metrics line, saved with each checkpoint, so a resumed
     // run logs the same averages as one that was never interrupted.
-    const fresh = (): { trainer: Trainer; window: LogWindow; task: Task; snapshotSteps: number[] } => {
-      const task = askedTask ?? "grammar";
-      const config = str(values, "config") === undefined && task === "induction" ? INDUCTION : readConfig(str(values, "config"));
+    const fresh = (): Run => {
+      const task = (askedTask ?? "grammar") as Task;
+      const given = str(values, "config");
+      let config = given === undefined && task === "induction" ? INDUCTION : readConfig(given);
+      const text = task === "text" ? readText(dataPath!, config, given !== undefined) : null;
+      if (text !== null && given === undefined) config = textConfig(config, text);
       const tc = requested ?? DEFAULT_TRAIN;
       const model = new MiniGPT(config);
-      return { trainer: new Trainer(model, tc, streamFor(task, tc, model)), window: { steps: 0, loss: 0 }, task, snapshotSteps: snapshotSteps(tc.steps, askedSnapshots ?? 0) };
+      return { trainer: new Trainer(model, tc, streamFor(task, tc, model, text)), window: { steps: 0, loss: 0 }, task, snapshotSteps: snapshotSteps(tc.steps, askedSnapshots ?? 0), text };
     };
-    const { trainer, window, task, snapshotSteps: shotSteps } = existsSync(ckptPath) ? resume(dir, requested, values, askedTask, askedSnapshots) : fresh();
+    const { trainer, window, task, snapshotSteps: shotSteps, text } = existsSync(ckptPath) ? resume(dir, requested, values, askedTask, askedSnapshots, dataPath) : fresh();
     const c = trainer.config;
     const shotsPath = join(dir, SNAPSHOTS);
     const shots = new Snapshots(shotSteps, existsSync(shotsPath) ? readBytes(shotsPath, "snapshots") : undefined);
-    const runMeta = { ...(task === "induction" ? { task } : {}), ...(shotSteps.length > 0 ? { snapshot_steps: JSON.stringify(shotSteps) } : {}) };
+    const runMeta = { ...(task !== "grammar" ? { task } : {}), ...(text !== null ? textMeta(text) : {}), ...(shotSteps.length > 0 ? { snapshot_steps: JSON.stringify(shotSteps) } : {}) };
+    const textWindow = trainer.model.config.context_len + 1;
     const heldInduction = task === "induction" ? inductionSet(64, halfLength(trainer.model.config.context_len)) : [];
     const records = readMetrics(join(dir, METRICS)).filter((r) => r.step <= trainer.step);
     writeFileAtomic(join(dir, METRICS), records.map((r) => JSON.stringify(r) + "\n").join(""));
@@ -71,7 +82,8 @@ export const trainCommand: Command = {
     const json = Boolean(values["json"]);
     const say = (line: string): void => void (json ? process.stderr : process.stdout).write(line + "\n");
 
-    say(trainer.step > 0 ? `resuming ${displayPath(dir)} at step ${trainer.step} of ${c.steps}` : `training ${displayPath(dir)}${task === "induction" ? " on the induction task" : ""}: ${c.steps} steps of ${c.batch_size * c.grad_accum} sequences, lr ${c.lr}, seed ${trainer.model.config.seed}`);
+    const on = task === "induction" ? " on the induction task" : text !== null ? ` on ${displayPath(dataPath!)} (${text.train.length + text.val.length} characters, ${text.chars.length} distinct: vocab_size ${trainer.model.config.vocab_size})` : "";
+    say(trainer.step > 0 ? `resuming ${displayPath(dir)} at step ${trainer.step} of ${c.steps}` : `training ${displayPath(dir)}${on}: ${c.steps} steps of ${c.batch_size * c.grad_accum} sequences, lr ${c.lr}, seed ${trainer.model.config.seed}`);
     let interrupted = false;
     const onSignal = (): void => {
       interrupted = true;
@@ -80,7 +92,7 @@ export const trainCommand: Command = {
     process.on("SIGTERM", onSignal);
     const bar = new ProgressBar(c.steps, trainer.step);
     const startTokens = trainer.tokensSeen;
-    let last: Evaluation | null = null;
+    let last: Evaluation | null = null, lastText: number | null = null;
     try {
       while (!trainer.done && !interrupted) {
         const info = trainer.trainStep();
@@ -99,6 +111,10 @@ export const trainCommand: Command = {
           const rec = inductionRecord(trainer.model, heldInduction, info.step, elapsed);
           appendMetric(dir, records, rec);
           bar.note(`step ${info.step}: loss first half ${rec.loss_first.toFixed(3)}, repeated half ${rec.loss_repeat.toFixed(3)}, top induction score ${rec.induction.toFixed(2)}`);
+        } else if ((info.step % c.eval_every === 0 || trainer.done) && text !== null) {
+          lastText = textLoss(trainer.model, textWindows(text.val, textWindow, trainer.done ? FINAL_EVAL_SEQUENCES : c.eval_sequences));
+          appendMetric(dir, records, { kind: "text", step: info.step, val_loss: lastText, elapsed_s: elapsed });
+          bar.note(`step ${info.step}: val loss ${lastText.toFixed(4)} nats/char`);
         } else if (info.step % c.eval_every === 0 || trainer.done) {
           last = evaluate(trainer.model, trainer.done ? val : val.slice(0, c.eval_sequences));
           appendMetric(dir, records, evalRecord(info.step, last, elapsed));
@@ -129,13 +145,15 @@ export const trainCommand: Command = {
     const exportPath = str(values, "export");
     if (trainer.done && exportPath !== undefined) {
       if (task === "induction") writeFileAtomic(exportPath, exportedInduction(trainer, records, phase!));
+      else if (text !== null) writeFileAtomic(exportPath, exportedText(trainer, text, lastText ?? textLoss(trainer.model, textWindows(text.val, textWindow, FINAL_EVAL_SEQUENCES))));
       else writeFileAtomic(exportPath, exportedModel(trainer, last ?? evaluate(trainer.model, val)));
       if (shots.recorded.length > 0) writeFileAtomic(exportPath.replace(/\.safetensors$/, "") + "-snapshots.safetensors", shots.bytes(trainer.model));
       say(`exported ${exportPath}${shots.recorded.length > 0 ? ` and its ${shots.recorded.length} snapshots` : ""}`);
     }
+    if (text !== null && trainer.done && !json) say(`a sample (temperature 1, seed 0): ${JSON.stringify(textSample(trainer.model, text))}`);
     const seconds = bar.elapsedSeconds;
     const tokensPerSecond = (trainer.tokensSeen - startTokens) / seconds;
-    if (json) printJson({ run: dir, step: trainer.step, done: trainer.done, seconds, tokens_per_s: tokensPerSecond, evaluation: last });
+    if (json) printJson({ run: dir, step: trainer.step, done: trainer.done, seconds, tokens_per_s: tokensPerSecond, evaluation: text !== null ? (lastText === null ? null : { loss: lastText }) : last });
     else say(`${trainer.done ? "done" : "stopped"}: step ${trainer.step}/${c.steps} in ${formatDuration(seconds)}, ${Math.round(tokensPerSecond)} tokens/s · metrics ${join(dir, METRICS)} · curve ${join(dir, "loss.svg")}`);
     return interrupted ? 130 : 0;
   },
@@ -173,14 +191,17 @@ function readTrainConfig(values: Readonly<Record<string, string | boolean | unde
 
 interface LogWindow { steps: number; loss: number }
 
-function resume(dir: string, requested: TrainConfig | null, values: Readonly<Record<string, string | boolean | undefined>>, askedTask: string | undefined, askedSnapshots: number | undefined): { trainer: Trainer; window: LogWindow; task: Task; snapshotSteps: number[] } {
+interface Run { trainer: Trainer; window: LogWindow; task: Task; snapshotSteps: number[]; text: TextData | null }
+
+function resume(dir: string, requested: TrainConfig | null, values: Readonly<Record<string, string | boolean | undefined>>, askedTask: string | undefined, askedSnapshots: number | undefined, dataPath: string | undefined): Run {
   const ckpt = join(dir, CHECKPOINT);
   const bytes = readBytes(ckpt, "checkpoint");
   const metadata = readMetadata(bytes, ckpt);
   const optimizerName = metadata["optimizer"];
   if (optimizerName === undefined) throw new TrainingError(`${ckpt} names no optimizer state file; it cannot be resumed`);
-  const task: Task = metadata["task"] === "induction" ? "induction" : "grammar";
-  if (askedTask !== undefined && askedTask !== task) throw new UsageError(`${displayPath(dir)} already holds a ${task} run; resume it without --task ${askedTask}, or choose another --run`);
+  const task: Task = metadata["task"] === "induction" || metadata["task"] === "text" ? metadata["task"] : "grammar";
+  if (askedTask !== undefined && askedTask !== task) throw new UsageError(`${displayPath(dir)} already holds a ${task} run; resume it without --task ${askedTask}${dataPath !== undefined ? " and --data" : ""}, or choose another --run`);
+  if (task === "text" && dataPath === undefined) throw new UsageError(`${displayPath(dir)} holds a run on ${metadata["data"] ?? "a text"}: resume it with --data and that file`);
   const shotSteps = metadata["snapshot_steps"] === undefined ? [] : (JSON.parse(metadata["snapshot_steps"]) as number[]);
   if (askedSnapshots !== undefined && snapshotSteps(shotSteps.at(-1) ?? 0, askedSnapshots).join() !== shotSteps.join() && !(askedSnapshots === 0 && shotSteps.length === 0)) {
     throw new UsageError(`${displayPath(dir)} already holds a run with ${shotSteps.length} snapshots; resume it without --snapshots, or choose another --run`);
@@ -189,7 +210,14 @@ function resume(dir: string, requested: TrainConfig | null, values: Readonly<Rec
   if (recorded !== undefined && recorded !== now && values["kernels"] === undefined && process.env["MINIGPT_KERNELS"] === undefined) {
     throw new UsageError(`${displayPath(dir)} was trained with the ${recorded} kernels and would resume with ${now}, whose last bits differ: pass --kernels ${recorded} to continue it exactly (or --kernels ${now} to continue with the other arithmetic)`);
   }
-  const trainer = Trainer.restore(bytes, readBytes(join(dir, optimizerName), "optimizer state"), displayPath(ckpt), (tc, model) => streamFor(task, tc, model));
+  let text: TextData | null = null;
+  const trainer = Trainer.restore(bytes, readBytes(join(dir, optimizerName), "optimizer state"), displayPath(ckpt), (tc, model) => {
+    if (task === "text") {
+      text = readText(dataPath!, model.config, true);
+      if (text.hash !== metadata["data_hash"]) throw new UsageError(`${displayPath(dataPath!)} is not the text ${displayPath(dir)} was trained on (${metadata["data"] ?? "?"}, hash ${metadata["data_hash"] ?? "?"}; this one ${text.hash}): resume with that file, or choose another --run`);
+    }
+    return streamFor(task, tc, model, text);
+  });
   if (str(values, "config") !== undefined) {
     const asked = readConfig(str(values, "config"));
     const differs = CONFIG_KEYS.filter((k) => asked[k] !== trainer.model.config[k]);
@@ -204,14 +232,53 @@ function resume(dir: string, requested: TrainConfig | null, values: Readonly<Rec
     }
   }
   const window = metadata["log_window"] === undefined ? { steps: 0, loss: 0 } : (JSON.parse(metadata["log_window"]) as LogWindow);
-  return { trainer, window, task, snapshotSteps: shotSteps };
+  return { trainer, window, task, snapshotSteps: shotSteps, text };
 }
 
-type Task = "grammar" | "induction";
+type Task = "grammar" | "induction" | "text";
 
 /** The data a task trains on, seeded by data_seed. */
-function streamFor(task: Task, c: TrainConfig, model: MiniGPT): DataStream {
+function streamFor(task: Task, c: TrainConfig, model: MiniGPT, text: TextData | null): DataStream {
+  if (task === "text") return new TextStream(text!.train, model.config.context_len + 1, c.data_seed);
   return task === "induction" ? new InductionStream(c.data_seed, halfLength(model.config.context_len)) : new TrainingStream(c.data_seed);
+}
+
+/** --data's text, split and checked against the model (its vocab_size only when the user set it). */
+function readText(path: string, config: ModelConfig, vocabGiven: boolean): TextData {
+  if (!existsSync(path)) throw new UsageError(`--data ${path}: no such file`);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(path));
+  } catch (err) {
+    throw new UsageError(`--data ${path}: ${(err as Error).message.includes("encoded") || err instanceof TypeError ? "not UTF-8 text" : (err as Error).message}`);
+  }
+  try {
+    return prepareText(text, config.context_len + 1, displayPath(path), vocabGiven ? config.vocab_size : Infinity);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** What a text run's checkpoints carry: the task, the characters as a tokenizer.json, and which text. */
+function textMeta(text: TextData): Record<string, string> {
+  return { task: "text", tokenizer: charTokenizerJson(text.chars), data: basename(text.source), data_hash: text.hash };
+}
+
+/** A context's worth of characters sampled at temperature 1 (seed 0) after the held-out part's first character. */
+function textSample(model: MiniGPT, text: TextData): string {
+  const g = generate(model, [text.val[0]!], { maxNew: model.config.context_len - 1, seed: 0 });
+  return g.ids.map((id) => text.chars[id] ?? "").join("");
+}
+
+function exportedText(trainer: Trainer, text: TextData, valLoss: number): Uint8Array {
+  return saveCheckpoint(trainer.model, {
+    format: "minigpt",
+    ...textMeta(text),
+    step: String(trainer.step),
+    kernels: arithmetic(),
+    train_config: JSON.stringify(trainer.config),
+    validation: JSON.stringify({ windows: Math.min(FINAL_EVAL_SEQUENCES, text.val.length - trainer.model.config.context_len), loss: valLoss }),
+  });
 }
 
 function inductionRecord(model: MiniGPT, held: number[][], step: number, elapsed: number): Extract<MetricsRecord, { kind: "induction" }> {

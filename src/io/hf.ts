@@ -525,6 +525,11 @@ function planImport(folder: { config: string; tokenizer?: string; index?: string
   if (extra.length > 0) throw new HfError(`${folder.source}: unexpected tensor${extra.length > 1 ? "s" : ""} ${extra.slice(0, 5).map((n) => `"${n}"`).join(", ")}${extra.length > 5 ? " …" : ""} for model_type ${family} with this config.json`);
   const metadata: Record<string, string> = { source_family: family };
   if (folder.tokenizer !== undefined) metadata["tokenizer"] = folder.tokenizer;
+  // where a sequence begins and ends (GPT-2: both <|endoftext|>; some configs list several ends), for sampling
+  for (const key of ["bos_token_id", "eos_token_id"]) {
+    const v = (json as Record<string, unknown>)[key], list = Array.isArray(v) ? v : [v];
+    if (list.length > 0 && list.every((id) => Number.isInteger(id) && (id as number) >= 0 && (id as number) < config.vocab_size)) metadata[key] = list.join(",");
+  }
   return { family, model, steps, tiedHeads, metadata, bytes };
 }
 

@@ -26,6 +26,8 @@ const VERBS = VOCAB.filter((t) => t.kind === "verb");
 export interface Batch {
   readonly inputs: number[][];
   readonly targets: Int32Array;
+  /** The target id the loss skips: <pad> when absent; null: every target counts. */
+  readonly ignore?: number | null;
 }
 
 /** Inputs and next-token targets for a batch, right-padded with <pad> (ignored by the loss). */

@@ -5,7 +5,7 @@
 
 import { Tokenizer as HfTokenizerImpl } from "@huggingface/tokenizers";
 import { IdsOnly, Tokenizer, TokenizerError, type TextTokenizer } from "./tokenizer.js";
-import { VOCAB } from "./vocab.js";
+import { BOS, EOS, VOCAB } from "./vocab.js";
 
 export class HfTokenizer implements TextTokenizer {
   private readonly impl: HfTokenizerImpl;
@@ -68,6 +68,17 @@ export function tokenizerFor(metadata: Readonly<Record<string, string>>, vocabSi
   const json = metadata["tokenizer"];
   if (json !== undefined) return new HfTokenizer(json, "the checkpoint's tokenizer.json");
   return vocabSize === VOCAB.length ? new Tokenizer() : new IdsOnly(vocabSize);
+}
+
+/**
+ * Where a checkpoint's sequences begin and end, for sampling: the verb grammar's <bos> and <eos>;
+ * an imported model's bos_token_id and eos_token_id (its config.json's, kept in the metadata; a
+ * list of ends allowed); none for a model without them (a character-level model of a text).
+ */
+export function specialTokens(metadata: Readonly<Record<string, string>>, vocabSize: number): { bos: number | null; eos: number[] } {
+  if (metadata["tokenizer"] === undefined && vocabSize === VOCAB.length) return { bos: BOS, eos: [EOS] };
+  const ids = (key: string): number[] => (metadata[key] ?? "").split(",").filter((v) => /^\d+$/.test(v)).map(Number).filter((id) => id < vocabSize);
+  return { bos: ids("bos_token_id")[0] ?? null, eos: ids("eos_token_id") };
 }
 
 /**

@@ -35,6 +35,8 @@ interface SavedState {
 /** Where training sequences come from: an endless seeded stream whose position saves and restores. */
 export interface DataStream {
   next(): Example;
+  /** The target id the loss skips: the grammar's <pad> when absent; null when every target counts (a text's full windows). */
+  readonly ignore?: number | null;
   getState(): RngState;
   setState(s: RngState): void;
 }
@@ -60,7 +62,8 @@ export class Trainer {
   /** One optimizer update on the next micro-batches of the stream. Throws TrainingError (before touching the weights) on a non-finite loss or gradient. */
   trainStep(): StepInfo {
     const c = this.config;
-    return this.update(Array.from({ length: c.grad_accum }, () => makeBatch(Array.from({ length: c.batch_size }, () => this.stream.next()))));
+    const ignore = this.stream.ignore;
+    return this.update(Array.from({ length: c.grad_accum }, () => ({ ...makeBatch(Array.from({ length: c.batch_size }, () => this.stream.next())), ...(ignore === undefined ? {} : { ignore }) })));
   }
 
   /**
@@ -75,12 +78,13 @@ export class Trainer {
     this.buffers.recycle();
     return this.buffers.use(() => {
       let lossSum = 0, tokens = 0;
-      batches.forEach(({ inputs, targets }, micro) => {
-        const loss = F.crossEntropy(this.model.forward(inputs), targets, PAD);
+      batches.forEach(({ inputs, targets, ignore = PAD }, micro) => {
+        const skip = ignore ?? -1;
+        const loss = F.crossEntropy(this.model.forward(inputs), targets, skip);
         const value = loss.item();
         if (!Number.isFinite(value)) throw new TrainingError(`the loss is ${value} at step ${this.step + 1} (micro-batch ${micro + 1}); stopping before the weights change`);
         lossSum += value;
-        tokens += targets.reduce((n, t) => n + (t === PAD ? 0 : 1), 0);
+        tokens += targets.reduce((n, t) => n + (t === skip ? 0 : 1), 0);
         loss.backward(ops.full(loss.shape, 1 / batches.length, loss.dtype)); // average over micro-batches
       });
       const gradNorm = this.clipGradients(c.grad_clip);
