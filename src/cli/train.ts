@@ -213,7 +213,7 @@ function resume(dir: string, requested: TrainConfig | null, values: Readonly<Rec
   let text: TextData | null = null;
   const trainer = Trainer.restore(bytes, readBytes(join(dir, optimizerName), "optimizer state"), displayPath(ckpt), (tc, model) => {
     if (task === "text") {
-      text = readText(dataPath!, model.config, true);
+      text = readText(dataPath!, model.config, false); // the hash says whether it is the same text (and so fits the vocabulary)
       if (text.hash !== metadata["data_hash"]) throw new UsageError(`${displayPath(dataPath!)} is not the text ${displayPath(dir)} was trained on (${metadata["data"] ?? "?"}, hash ${metadata["data_hash"] ?? "?"}; this one ${text.hash}): resume with that file, or choose another --run`);
     }
     return streamFor(task, tc, model, text);

@@ -10,6 +10,7 @@ import { hookNames, Hooks, type HookName } from "../model/hooks.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import { AdamW } from "../nn/adamw.js";
 import { BufferPool, F, noGrad, ops, Rng, Tensor } from "../tensor/index.js";
+import { topK } from "./vectors.js";
 
 export interface SaeOptions {
   /** Latents (default 4·d). */
@@ -29,25 +30,6 @@ export interface SaeOptions {
   readonly dead_window?: number;
   /** Called after every step with the step count and that step's loss (progress). */
   readonly onStep?: (step: number, loss: number) => void;
-}
-
-/**
- * The indices of the k largest values (ties: the lower index first), largest first: one pass
- * keeping a sorted list of k, not a sort of the whole row (k ≪ m).
- */
-export function topIndices(row: ArrayLike<number>, k: number): number[] {
-  const top: number[] = [];
-  for (let i = 0; i < row.length; i++) {
-    const v = row[i]!;
-    if (top.length === k && !(v > row[top[k - 1]!]!)) continue; // not above the k-th (a tie keeps the earlier index)
-    let j = top.length === k ? k - 1 : top.length;
-    while (j > 0 && v > row[top[j - 1]!]!) {
-      top[j] = top[j - 1]!;
-      j--;
-    }
-    top[j] = i;
-  }
-  return top;
 }
 
 export class SparseAutoencoder {
@@ -75,7 +57,7 @@ export class SparseAutoencoder {
     // TopK: keep each row's k largest (a constant mask; the gradient flows through the kept ones)
     const [N, m] = pre.shape as [number, number];
     const keep = new Float32Array(N * m);
-    for (let r = 0; r < N; r++) for (const i of topIndices(pre.data.subarray(r * m, (r + 1) * m), this.k)) keep[r * m + i] = 1;
+    for (let r = 0; r < N; r++) for (const { id } of topK(pre.data.subarray(r * m, (r + 1) * m), this.k)) keep[r * m + id] = 1;
     return ops.mul(pre, new Tensor(keep, pre.shape));
   }
 

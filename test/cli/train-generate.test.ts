@@ -103,6 +103,44 @@ describe("minigpt train", () => {
   });
 });
 
+describe("minigpt train --data: a text of one's own", () => {
+  const story = "the cat sat on the mat.\nthe dog ran to the cat.\n".repeat(40);
+  writeFileSync(join(tmp, "story.txt"), story);
+  writeFileSync(join(tmp, "other.txt"), story.replace(/cat/g, "cow"));
+  const text = ["--steps", "60", "--batch-size", "8", "--eval-every", "30", "--eval-sequences", "8", "--checkpoint-every", "30", "--log-every", "10", "--lr", "0.01"];
+  it("trains a character-level model: the characters are its vocabulary, the validation loss falls, the export carries them as its tokenizer and generates text", () => {
+    const r = run("train", "--data", "story.txt", "--run", "story", ...text, "--export", "story.safetensors");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/training story on story.txt \(1920 characters, 15 distinct: vocab_size 15\)/);
+    const losses = [...r.stderr.matchAll(/step (\d+): val loss (\d+\.\d+) nats\/char/g)].map((m) => Number(m[2]));
+    expect(losses).toHaveLength(2);
+    expect(losses[1]!).toBeLessThan(Math.log(15) - 0.5);
+    expect(r.stdout).toMatch(/a sample \(temperature 1, seed 0\): "[a-z .\\n]+"/);
+    expect(readFileSync(join(tmp, "story/loss.svg"), "utf8")).toMatch(/^<svg/);
+    const g = JSON.parse(run("generate", "--checkpoint", "story.safetensors", "--text", "the c", "--max-new", "12", "--seed", "1", "--json").stdout) as { text: string; prompt: number[]; stop: string };
+    expect(g.prompt).toHaveLength(5); // one id a character
+    expect(g.text.startsWith("the c")).toBe(true);
+    expect(g.text).toHaveLength(17);
+    expect(g.stop).toBe("max_new"); // no end token: a character is not <eos>
+    const plain = run("generate", "--checkpoint", "story.safetensors", "--text", "the c", "--max-new", "12", "--seed", "1");
+    expect(plain.stdout.startsWith(g.text + "\n(12 new tokens; reached --max-new)")).toBe(true); // written as text, not as tokens with spaces between
+    expect(run("generate", "--checkpoint", "story.safetensors").stderr).toMatch(/names no beginning-of-sequence token to start from: give a prompt with --text or --ids/);
+    expect(run("generate", "--checkpoint", "story.safetensors", "--text", "the cow").stderr).toMatch(/"w" \(piece 7 of 7\) is not in this tokenizer's vocabulary/);
+  });
+  it("resumes only with its text: without --data, or with another file, it is refused; with it, it continues", () => {
+    expect(run("train", "--run", "story").stderr).toMatch(/holds a run on story.txt: resume it with --data and that file/);
+    expect(run("train", "--run", "story", "--data", "other.txt").stderr).toMatch(/other.txt is not the text story was trained on \(story.txt, hash [0-9a-f]{8}; this one [0-9a-f]{8}\)/);
+    expect(run("train", "--run", "story", "--data", "story.txt").stdout).toMatch(/resuming story at step 60 of 60/);
+  });
+  it("refuses a missing file, --data with another task, and a text with more characters than --config's vocab_size", () => {
+    expect(run("train", "--data", "nowhere.txt", "--run", "x").stderr).toMatch(/--data nowhere.txt: no such file/);
+    expect(run("train", "--task", "induction", "--data", "story.txt", "--run", "x").stderr).toMatch(/--data is the text task's/);
+    expect(run("train", "--task", "text", "--run", "x").stderr).toMatch(/--task text needs --data FILE.txt/);
+    writeFileSync(join(tmp, "v8.yaml"), "d_model: 16\nn_heads: 2\nn_layers: 1\nd_ff: 32\nvocab_size: 8\n");
+    expect(run("train", "--data", "story.txt", "--config", "v8.yaml", "--run", "x").stderr).toMatch(/story.txt has 15 distinct characters but the model's vocab_size is 8: raise vocab_size in --config to at least 15/);
+  });
+});
+
 describe("minigpt generate", () => {
   it("samples from a checkpoint, seeded, with and without the cache", () => {
     const ck = join(tmp, "straight.safetensors");

@@ -10,7 +10,7 @@ import { parseConfig, type ModelConfig } from "../../src/model/config.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { noGrad, Rng } from "../../src/tensor/index.js";
-import { HfTokenizer, verbTokenizerJson } from "../../src/train/hf-tokenizer.js";
+import { HfTokenizer, specialTokens, verbTokenizerJson } from "../../src/train/hf-tokenizer.js";
 import { canonicalIds } from "../../src/train/tokenizer.js";
 import { relativeError } from "../helpers.js";
 import { randomConfig } from "../random-configs.js";
@@ -153,6 +153,18 @@ describe("import: Hugging Face folders against an independent float64 forward on
     expect([llama.norm_type, llama.mlp_gated, llama.activation === "silu" || llama.activation === "gelu"]).toEqual(["rmsnorm", true, true]);
     const gpt2 = importHf(makeFolder("gpt2", rng2, "F32").folder).model.config;
     expect([gpt2.positional, gpt2.attn_bias, gpt2.mlp_bias]).toEqual(["learned", true, true]);
+  });
+  it("keeps config.json's bos_token_id and eos_token_id (one or a list; out of range dropped) for sampling: where to start and stop", () => {
+    const made = makeFolder("gpt2", new Rng(4), "F32");
+    const withIds = (extra: Json): HfFolder => ({ ...made.folder, config: JSON.stringify({ ...(JSON.parse(made.folder.config) as object), ...extra }) });
+    const V = (JSON.parse(made.folder.config) as { vocab_size: number }).vocab_size;
+    const one = importHf(withIds({ bos_token_id: V - 1, eos_token_id: V - 1 })).metadata;
+    expect(specialTokens(one, V)).toEqual({ bos: V - 1, eos: [V - 1] });
+    const list = importHf(withIds({ bos_token_id: 1, eos_token_id: [2, 3] })).metadata;
+    expect(specialTokens(list, V)).toEqual({ bos: 1, eos: [2, 3] });
+    const bad = importHf(withIds({ bos_token_id: V, eos_token_id: null })).metadata;
+    expect(specialTokens(bad, V)).toEqual({ bos: null, eos: [] });
+    expect(specialTokens({}, 64)).toEqual({ bos: 1, eos: [2] }); // the verb grammar's <bos> and <eos>
   });
 });
 

@@ -4,7 +4,7 @@
 
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
-  ablationScan, activationsFile, composition, copyingScores, halfLength, inductionSet, ovCircuitRows, describeHook, describeModel, EOS, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, splitWords, tokenLabel, Tokenizer, topK, usesVerbGrammar,
+  ablationScan, activationsFile, composition, copyingScores, halfLength, inductionSet, ovCircuitRows, describeHook, describeModel, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, specialTokens, splitWords, tokenLabel, Tokenizer, topK, usesVerbGrammar,
   Tensor, ActivationCache, VOCAB, type Composition, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
@@ -406,17 +406,17 @@ export function lastState(model: MiniGPT): number {
 /** One compiled session per model the page holds (the weights of a loaded model do not change). */
 const sessions = new WeakMap<MiniGPT, InferenceSession>();
 
-/** A sampled continuation (the engine chosen as in the CLI); stops at <eos> for the verb grammar. */
-export function sample({ model, tok }: Loaded, ids: number[], opts: { temperature: number; topK: number; topP: number; seed: number }): { prompt: number[]; generated: number[] } {
-  const verb = tok instanceof Tokenizer;
-  const prompt = ids.length > 0 && ids.length < model.config.context_len ? ids : verb ? [BOS] : [0];
+/** A sampled continuation (the engine chosen as in the CLI); stops at the model's end token (<eos>; an import's eos_token_id), if it has one. */
+export function sample({ model, metadata }: Loaded, ids: number[], opts: { temperature: number; topK: number; topP: number; seed: number }): { prompt: number[]; generated: number[] } {
+  const special = specialTokens(metadata, model.config.vocab_size);
+  const prompt = ids.length > 0 && ids.length < model.config.context_len ? ids : [special.bos ?? 0];
   const engine = chooseEngine();
   let session: InferenceSession | undefined;
   if (engine === "session") {
     session = sessions.get(model) ?? new InferenceSession(model, sessionThreads());
     sessions.set(model, session);
   }
-  const options = { maxNew: Math.min(model.config.context_len - prompt.length, 64), ...opts, stopAt: verb ? [EOS] : [], engine, ...(session === undefined ? {} : { session }) };
+  const options = { maxNew: Math.min(model.config.context_len - prompt.length, 64), ...opts, stopAt: special.eos, engine, ...(session === undefined ? {} : { session }) };
   checkGenerateInput(model, prompt, options);
   return { prompt, generated: generate(model, prompt, options).generated };
 }
