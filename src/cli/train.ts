@@ -114,7 +114,7 @@ export const trainCommand: Command = {
         } else if ((info.step % c.eval_every === 0 || trainer.done) && text !== null) {
           lastText = textLoss(trainer.model, textWindows(text.val, textWindow, trainer.done ? FINAL_EVAL_SEQUENCES : c.eval_sequences));
           appendMetric(dir, records, { kind: "text", step: info.step, val_loss: lastText, elapsed_s: elapsed });
-          bar.note(`step ${info.step}: val loss ${lastText.toFixed(4)} nats/char`);
+          bar.note(`step ${info.step}: val loss ${lastText.toFixed(4)} nats/char (this step's training loss ${info.loss.toFixed(4)}) · ${JSON.stringify(textSample(trainer.model, text))}`);
         } else if (info.step % c.eval_every === 0 || trainer.done) {
           last = evaluate(trainer.model, trainer.done ? val : val.slice(0, c.eval_sequences));
           appendMetric(dir, records, evalRecord(info.step, last, elapsed));
@@ -264,7 +264,7 @@ function textMeta(text: TextData): Record<string, string> {
   return { task: "text", tokenizer: charTokenizerJson(text.chars), data: basename(text.source), data_hash: text.hash };
 }
 
-/** A context's worth of characters sampled at temperature 1 (seed 0) after the held-out part's first character. */
+/** A context's worth of characters sampled at temperature 1 (seed 0) after the held-out part's first character: what the model writes, as it learns. */
 function textSample(model: MiniGPT, text: TextData): string {
   const g = generate(model, [text.val[0]!], { maxNew: model.config.context_len - 1, seed: 0 });
   return g.ids.map((id) => text.chars[id] ?? "").join("");
