@@ -108,8 +108,13 @@ export class IdsOnly implements TextTokenizer {
 
 /** A token id's display name: its token, or #id past the tokenizer's vocabulary (the CLI and the page). */
 export function tokenLabel(tok: TextTokenizer, id: number): string {
-  return id >= 0 && id < tok.size ? tok.token(id) : `#${id}`;
+  if (!(id >= 0 && id < tok.size)) return `#${id}`;
+  const t = tok.token(id);
+  // a token of white space alone (a character model's space or newline, GPT-2's "\n\n") would print as nothing: shown by symbols
+  return t !== "" && /^\s+$/u.test(t) ? Array.from(t, (c) => VISIBLE[c] ?? `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`).join("") : t;
 }
+
+const VISIBLE: Readonly<Record<string, string>> = { " ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍" };
 
 /** The canonical sequence's ids. */
 export function canonicalIds(tokenizer: Tokenizer = new Tokenizer()): number[] {

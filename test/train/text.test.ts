@@ -7,6 +7,7 @@ import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { referenceForward } from "../../src/reference/forward64.js";
 import { HfTokenizer } from "../../src/train/hf-tokenizer.js";
+import { tokenLabel } from "../../src/train/tokenizer.js";
 import { charTokenizerJson, prepareText, textConfig, textLoss, TextStream, textWindows } from "../../src/train/text.js";
 import { parseTrainConfig } from "../../src/train/train-config.js";
 import { Trainer } from "../../src/train/trainer.js";
@@ -34,6 +35,9 @@ describe("a text of one's own", () => {
     expect(tok.decode(ids)).toBe(TEXT + "ü😀");
     expect(tok.token(d.chars.indexOf("\n"))).toBe("\n");
     expect(() => tok.encode("the cow")).toThrow(/"w" \(piece 7 of 7\) is not in this tokenizer's vocabulary/);
+    // labels: white space made visible (a space or newline alone would print as nothing)
+    const spaces = new HfTokenizer(charTokenizerJson(["t", " ", "\n", "\u00a0"]));
+    expect([0, 1, 2, 3].map((id) => tokenLabel(spaces, id))).toEqual(["t", "␣", "↵", "U+00A0"]);
   });
   it("windows: the stream draws whole slices of the training part, seeded, resumable; the validation windows spread evenly to its end", () => {
     const d = prepareText(TEXT, 33, "t.txt");
