@@ -16,10 +16,11 @@ export const generateCommand: Command = {
   usage:
     "minigpt generate [--checkpoint FILE] [--ids 1,2,3 | --text \"…\"] [--max-new N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--no-cache] [--engine session|tensor] [--json]\n" +
     "  without --ids or --text the prompt is the model's beginning-of-sequence token (<bos>; an imported model's bos_token_id); generation stops at its end-of-sequence token (<eos>; eos_token_id), after --max-new tokens, or at context_len\n" +
+    "  --slide: past context_len, go on from the last context_len tokens (nanoGPT's crop) instead of stopping\n" +
     "  --engine: session (the compiled WebAssembly forward with its KV cache; the default with --kernels wasm) or tensor (the model's own forward)",
   flags: {
     checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, "max-new": { type: "string" },
-    temperature: { type: "string" }, "top-k": { type: "string" }, "top-p": { type: "string" }, seed: { type: "string" }, "no-cache": { type: "boolean" }, engine: { type: "string" },
+    temperature: { type: "string" }, "top-k": { type: "string" }, "top-p": { type: "string" }, seed: { type: "string" }, "no-cache": { type: "boolean" }, engine: { type: "string" }, slide: { type: "boolean" },
   },
   run(values) {
     const { model, tok, metadata } = openCheckpoint(str(values, "checkpoint"));
@@ -46,6 +47,7 @@ export const generateCommand: Command = {
       seed: parseInteger(str(values, "seed"), "--seed") ?? 0,
       stopAt: special.eos,
       useCache: !values["no-cache"],
+      slide: Boolean(values["slide"]),
       engine,
       // --threads: the session's large products on helper threads (same bits)
       ...(engine === "session" && threads() > 1 && sharedMemorySupported() ? { session: new InferenceSession(model, { helpers: threads() - 1, spawn: spawnNodeHelper() }) } : {}),

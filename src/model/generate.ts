@@ -32,6 +32,11 @@ export interface GenerateOptions extends SampleOptions {
   readonly session?: InferenceSession;
   /** Called with each new token, for streaming. */
   readonly onToken?: (id: number, probability: number) => void;
+  /**
+   * Past context_len, go on from the last context_len tokens (nanoGPT's crop: positions start again
+   * at 0 for the window, each step computed afresh) instead of stopping.
+   */
+  readonly slide?: boolean;
 }
 
 export interface Generation {
@@ -116,7 +121,7 @@ export function chooseEngine(): "session" | "tensor" {
 }
 
 export function generate(model: MiniGPT, prompt: readonly number[], options: GenerateOptions): Generation {
-  const { maxNew, seed = 0, stopAt = [], useCache = true, onToken, engine = "tensor" } = options;
+  const { maxNew, seed = 0, stopAt = [], useCache = true, onToken, engine = "tensor", slide = false } = options;
   const T = model.config.context_len;
   const V = model.config.vocab_size;
   checkGenerateInput(model, prompt, options);
@@ -129,6 +134,10 @@ export function generate(model: MiniGPT, prompt: readonly number[], options: Gen
   const cache = useCache && session === null ? new KVCache(model.config, model.dtype) : null;
   let pending: number[] = [...prompt];
   const nextLogits = (): Float32Array | Float64Array => {
+    if (ids.length >= T) { // sliding: the window afresh, no cache
+      const window = ids.slice(ids.length - T);
+      return session !== null ? session.forward(window) : model.forward(window).data;
+    }
     if (session !== null) return useCache && session.length > 0 ? session.append(pending) : session.forward(ids);
     return (cache === null ? model.forward(ids) : model.forward(pending, { kvCache: cache })).data;
   };
@@ -137,7 +146,7 @@ export function generate(model: MiniGPT, prompt: readonly number[], options: Gen
   return frozen(() => noGrad(() => {
     for (;;) {
       if (generated.length >= maxNew) return { ids, generated, probabilities, stop: "max_new" };
-      if (ids.length >= T) return { ids, generated, probabilities, stop: "context_len" };
+      if (ids.length >= T && !slide) return { ids, generated, probabilities, stop: "context_len" };
       const logits = nextLogits();
       const last = logits.subarray(logits.length - V);
       const p = samplingDistribution(last, options);

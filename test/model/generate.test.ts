@@ -101,6 +101,19 @@ describe("generate", () => {
       }
     }
   });
+  it("--slide goes past context_len from the last context_len tokens: each token the argmax of a fresh forward over that window, on either engine", () => {
+    const small = new MiniGPT(parseConfig({ init_std: 0.3, context_len: 8, d_model: 16, n_heads: 2, d_ff: 32 }, LOCKED));
+    const a = generate(small, [1, 20, 5], { maxNew: 30, temperature: 0, slide: true });
+    expect(a.ids).toHaveLength(33);
+    expect(a.stop).toBe("max_new");
+    for (let t = 8; t < a.ids.length; t++) { // the tokens after the context filled
+      const logits = noGrad(() => small.forward(a.ids.slice(t - 8, t))).data.subarray(7 * 64);
+      expect(a.ids[t]).toBe(logits.indexOf(Math.max(...logits)));
+    }
+    expect(generate(small, [1, 20, 5], { maxNew: 30, temperature: 0, slide: true, engine: "session" }).ids).toEqual(a.ids);
+    expect(generate(small, [1, 20, 5], { maxNew: 30, temperature: 0.9, seed: 2, slide: true, useCache: false }).ids).toEqual(generate(small, [1, 20, 5], { maxNew: 30, temperature: 0.9, seed: 2, slide: true }).ids);
+    expect(generate(small, [1, 20, 5], { maxNew: 30, temperature: 0 }).stop).toBe("context_len"); // without it: stops
+  });
   it("is seeded: same seed, same tokens; another seed, other tokens", () => {
     const a = generate(model, [1], { maxNew: 20, seed: 1 });
     expect(generate(model, [1], { maxNew: 20, seed: 1 }).ids).toEqual(a.ids);
