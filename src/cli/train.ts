@@ -250,7 +250,7 @@ function readText(path: string, config: ModelConfig, vocabGiven: boolean): TextD
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(path));
   } catch (err) {
-    throw new UsageError(`--data ${path}: ${(err as Error).message.includes("encoded") || err instanceof TypeError ? "not UTF-8 text" : (err as Error).message}`);
+    throw new UsageError(`--data ${path}: ${err instanceof TypeError ? "not UTF-8 text (the text task reads UTF-8)" : (err as Error).message}`); // TextDecoder's fatal error is a TypeError
   }
   try {
     return prepareText(text, config.context_len + 1, displayPath(path), vocabGiven ? config.vocab_size : Infinity);

@@ -72,6 +72,7 @@ export class Trainer {
    * parameters' gradients, stay readable until the next update begins.
    */
   update(batches: readonly Batch[]): StepInfo {
+    if (batches.length === 0) throw new TrainingError("an update needs at least one micro-batch");
     const c = this.config;
     const lr = learningRate(this.step, c);
     this.model.zeroGrad();

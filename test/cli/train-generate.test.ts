@@ -134,6 +134,8 @@ describe("minigpt train --data: a text of one's own", () => {
   });
   it("refuses a missing file, --data with another task, and a text with more characters than --config's vocab_size", () => {
     expect(run("train", "--data", "nowhere.txt", "--run", "x").stderr).toMatch(/--data nowhere.txt: no such file/);
+    writeFileSync(join(tmp, "latin1.txt"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])); // "café" in Latin-1
+    expect(run("train", "--data", "latin1.txt", "--run", "x").stderr).toMatch(/--data latin1.txt: not UTF-8 text/);
     expect(run("train", "--task", "induction", "--data", "story.txt", "--run", "x").stderr).toMatch(/--data is the text task's/);
     expect(run("train", "--task", "text", "--run", "x").stderr).toMatch(/--task text needs --data FILE.txt/);
     writeFileSync(join(tmp, "v8.yaml"), "d_model: 16\nn_heads: 2\nn_layers: 1\nd_ff: 32\nvocab_size: 8\n");
