@@ -7,7 +7,7 @@
  */
 
 // Tensors and autograd
-export { Tensor, adoptData, noGrad, ops, F, Rng, kernels, setKernels, arithmetic, jsKernels, createWasmKernels, wasmSimdSupported, relaxedSimdSupported, kernelFlavour, setKernelFlavour, type KernelFlavour } from "./tensor/index.js";
+export { Tensor, adoptData, BufferPool, noGrad, ops, F, Rng, kernels, setKernels, arithmetic, jsKernels, createWasmKernels, wasmSimdSupported, relaxedSimdSupported, kernelFlavour, setKernelFlavour, type KernelFlavour } from "./tensor/index.js";
 export type { DType, Kernels, Data, Shape, RngState } from "./tensor/index.js";
 
 // Threads: a worker (Node worker_threads or a Web Worker) that calls serveGemm(init) is a helper
@@ -70,6 +70,8 @@ export type { TunedLens, TunedLensTraining } from "./interp/tuned-lens.js";
 export { SparseAutoencoder, trainSae, saeMetrics, spliceLoss, collectActivations, resample, saveSae, loadSae, featureView, featureIndex, activeLatents } from "./interp/sae.js";
 export type { SaeOptions, SaeMetrics, FeatureView, FeatureIndex } from "./interp/sae.js";
 export { INDUCTION, InductionStream, inductionSet, inductionLoss, phaseChange, halfLength, WORDS } from "./train/induction.js";
+export { charTokenizerJson, prepareText, textMetadata, textSample, textConfig, textLoss, TextStream, textWindows, TRAIN_SHARE } from "./train/text.js";
+export type { TextData } from "./train/text.js";
 export { Snapshots, snapshotSteps, snapshotList, loadSnapshot } from "./train/snapshots.js";
 export { rateAndEta, formatRate, formatDuration } from "./train/progress.js";
 export { headScores, detectionPattern, patternScore, repeatedSequences, HEAD_KINDS } from "./interp/heads.js";

@@ -2,7 +2,7 @@
 // a loss curve, atomic checkpoints, and exact resume after Ctrl-C or a kill.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { saveCheckpoint } from "../io/checkpoint.js";
 import { decodeSafetensors } from "../io/safetensors.js";
 import { arithmetic } from "../tensor/index.js";
@@ -19,8 +19,7 @@ import { Snapshots, snapshotSteps } from "../train/snapshots.js";
 import { headScores } from "../interp/heads.js";
 import { formatDuration } from "../train/progress.js";
 import { BOS } from "../train/vocab.js";
-import { charTokenizerJson, prepareText, textConfig, textLoss, TextStream, textWindows, type TextData } from "../train/text.js";
-import { generate } from "../model/generate.js";
+import { prepareText, textConfig, textLoss, textMetadata, textSample, TextStream, textWindows, type TextData } from "../train/text.js";
 import type { ModelConfig } from "../model/config.js";
 import { parse as parseYaml } from "yaml";
 import { str, type Command } from "./command.js";
@@ -73,7 +72,7 @@ export const trainCommand: Command = {
     const c = trainer.config;
     const shotsPath = join(dir, SNAPSHOTS);
     const shots = new Snapshots(shotSteps, existsSync(shotsPath) ? readBytes(shotsPath, "snapshots") : undefined);
-    const runMeta = { ...(task !== "grammar" ? { task } : {}), ...(text !== null ? textMeta(text) : {}), ...(shotSteps.length > 0 ? { snapshot_steps: JSON.stringify(shotSteps) } : {}) };
+    const runMeta = { ...(task !== "grammar" ? { task } : {}), ...(text !== null ? textMetadata(text) : {}), ...(shotSteps.length > 0 ? { snapshot_steps: JSON.stringify(shotSteps) } : {}) };
     const textWindow = trainer.model.config.context_len + 1;
     const heldInduction = task === "induction" ? inductionSet(64, halfLength(trainer.model.config.context_len)) : [];
     const records = readMetrics(join(dir, METRICS)).filter((r) => r.step <= trainer.step);
@@ -259,21 +258,10 @@ function readText(path: string, config: ModelConfig, vocabGiven: boolean): TextD
   }
 }
 
-/** What a text run's checkpoints carry: the task, the characters as a tokenizer.json, and which text. */
-function textMeta(text: TextData): Record<string, string> {
-  return { task: "text", tokenizer: charTokenizerJson(text.chars), data: basename(text.source), data_hash: text.hash };
-}
-
-/** A context's worth of characters sampled at temperature 1 (seed 0) after the held-out part's first character: what the model writes, as it learns. */
-function textSample(model: MiniGPT, text: TextData): string {
-  const g = generate(model, [text.val[0]!], { maxNew: model.config.context_len - 1, seed: 0 });
-  return g.ids.map((id) => text.chars[id] ?? "").join("");
-}
-
 function exportedText(trainer: Trainer, text: TextData, valLoss: number): Uint8Array {
   return saveCheckpoint(trainer.model, {
     format: "minigpt",
-    ...textMeta(text),
+    ...textMetadata(text),
     step: String(trainer.step),
     kernels: arithmetic(),
     train_config: JSON.stringify(trainer.config),

@@ -5,6 +5,7 @@
 // and the page read and write text in it — and the Hugging Face libraries load it as it is.
 
 import type { ModelConfig } from "../model/config.js";
+import { generate } from "../model/generate.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import { F, noGrad, Rng, type RngState } from "../tensor/index.js";
 import type { Example } from "./corpus.js";
@@ -72,6 +73,18 @@ export function charTokenizerJson(chars: readonly string[]): string {
   });
 }
 
+/**
+ * What a text model's checkpoints carry: the task, the characters as a tokenizer.json, which text
+ * (its file's name and hash), and a line of it to start from (the held-out part's first line, up to
+ * 24 characters: the explorer's one-line input opens the model on it).
+ */
+export function textMetadata(text: TextData): Record<string, string> {
+  const held = Array.from(text.val.subarray(0, 200), (id) => text.chars[id]!).join("");
+  const line = held.split(/[\r\n]+/).find((l) => l.trim() !== "") ?? held;
+  const example = Array.from(line).slice(0, 24).join("");
+  return { task: "text", tokenizer: charTokenizerJson(text.chars), data: text.source.split(/[\\/]/).pop()!, data_hash: text.hash, example_text: example };
+}
+
 /** The endless, seeded stream of windows of `window` ids from `ids`, at uniformly drawn starts; every target counts. */
 export class TextStream {
   /** No target is padding: every window is full. */
@@ -101,6 +114,12 @@ export function textWindows(ids: Int32Array, window: number, count: number): num
     const start = n === 1 ? 0 : Math.round((i * room) / (n - 1));
     return Array.from(ids.subarray(start, start + window));
   });
+}
+
+/** A context's worth of characters sampled at temperature 1 (seed 0) after the held-out part's first character: what the model writes, as it learns. */
+export function textSample(model: MiniGPT, text: TextData): string {
+  const g = generate(model, [text.val[0]!], { maxNew: model.config.context_len - 1, seed: 0 });
+  return g.ids.map((id) => text.chars[id] ?? "").join("");
 }
 
 /** The mean next-token loss (nats per character) over windows, every position predicted. */

@@ -308,6 +308,31 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.close();
   });
 
+  it("trains a character-level model on a text file picked in the page, shows what it writes, and explores it on a line of its own text", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "minigpt-text-"));
+    const story = "the cat sat on the mat.\nthe dog ran to the cat.\n".repeat(40);
+    writeFileSync(join(dir, "story.txt"), story);
+    const { page, errors } = await open();
+    await page.selectOption("[data-testid=train-data]", "text");
+    expect(await page.isDisabled("[data-testid=train-start]")).toBe(true); // no text yet
+    await page.setInputFiles("[data-testid=train-text]", join(dir, "story.txt"));
+    expect(await page.textContent("[data-testid=train-text-size]")).toBe("1,920 characters, 15 distinct");
+    await page.fill("section input[type=number][min='10']", "60");
+    await page.click("[data-testid=train-start]");
+    await page.waitForSelector("[data-testid=train-explore]", { timeout: 60_000 });
+    expect(await page.textContent("[data-testid=train-status]")).toMatch(/validation loss \d\.\d{3} nats\/char/);
+    expect((await page.textContent("[data-testid=train-sample]"))!.length).toBeGreaterThan(10); // 32 characters of its own, newlines kept
+    await page.click("[data-testid=train-explore]");
+    await expect.poll(() => page.textContent("[data-testid=source]")).toMatch(/trained in this page/);
+    // the model reads its own line (the held-out part's first line, up to 24 characters), one chip a character, spaces shown
+    expect(await page.inputValue("[data-testid=text]")).toBe("the cat sat on the mat.");
+    await page.waitForSelector("[data-testid=grid] [data-cell='0-22']");
+    expect(await page.locator("[data-testid=chips] .chip").count()).toBe(23);
+    expect(await page.locator("[data-testid=chips] .chip", { hasText: "␣" }).count()).toBeGreaterThan(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("the page's own checks pass, and seed 0 gives the same weights as in Node", async () => {
     const { MiniGPT } = await import("../../src/model/minigpt.js");
     const { LOCKED } = await import("../../src/model/presets.js");
