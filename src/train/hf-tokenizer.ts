@@ -39,14 +39,15 @@ export class HfTokenizer implements TextTokenizer {
     return ids;
   }
 
+  /** The pieces' text exactly, as Hugging Face's tokenizers library decodes: no "clean-up" of spaces before punctuation (transformers' option, which would change a character model's " ." to "."). */
   decode(ids: readonly number[]): string {
-    return this.impl.decode([...ids], { skip_special_tokens: false });
+    return this.impl.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
   /** The token as its text (byte-level BPE's Ġ-style characters decoded to what they print). */
   token(id: number): string {
     if (!this.vocab.has(id)) throw new TokenizerError(`token id ${id} is not in this tokenizer's vocabulary`);
-    return this.impl.decode([id], { skip_special_tokens: false });
+    return this.impl.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
   id(token: string): number {

@@ -28,11 +28,11 @@ describe("a text of one's own", () => {
     expect(() => prepareText("abcdefg".repeat(100), 33, "v.txt", 5)).toThrow(/v.txt has 7 distinct characters but the model's vocab_size is 5: raise vocab_size in --config to at least 7/);
   });
   it("the tokenizer.json encodes every character as its id and decodes back to the text; an unknown character is named", () => {
-    const d = prepareText(TEXT + "ü😀", 33, "t.txt");
+    const d = prepareText(TEXT + "ü😀 . , ' !", 33, "t.txt");
     const tok = new HfTokenizer(charTokenizerJson(d.chars));
-    const ids = tok.encode(TEXT + "ü😀");
+    const ids = tok.encode(TEXT + "ü😀 . , ' !");
     expect(ids).toEqual([...d.train, ...d.val]);
-    expect(tok.decode(ids)).toBe(TEXT + "ü😀");
+    expect(tok.decode(ids)).toBe(TEXT + "ü😀 . , ' !"); // exactly: no space "cleaned up" before punctuation
     expect(tok.token(d.chars.indexOf("\n"))).toBe("\n");
     expect(() => tok.encode("the cow")).toThrow(/"w" \(piece 7 of 7\) is not in this tokenizer's vocabulary/);
     // labels: white space made visible (a space or newline alone would print as nothing)

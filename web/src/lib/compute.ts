@@ -406,9 +406,14 @@ export function lastState(model: MiniGPT): number {
 /** One compiled session per model the page holds (the weights of a loaded model do not change). */
 const sessions = new WeakMap<MiniGPT, InferenceSession>();
 
-/** A sampled continuation (the engine chosen as in the CLI); stops at the model's end token (<eos>; an import's eos_token_id), if it has one. */
+/**
+ * A sampled continuation (the engine chosen as in the CLI); stops at the model's end token (<eos>;
+ * an import's eos_token_id), if it has one. A character model (minigpt train --data) slides past
+ * its context, as generate --slide, to write a few lines.
+ */
 export function sample({ model, metadata }: Loaded, ids: number[], opts: { temperature: number; topK: number; topP: number; seed: number }): { prompt: number[]; generated: number[] } {
   const special = specialTokens(metadata, model.config.vocab_size);
+  const slide = metadata["task"] === "text";
   const prompt = ids.length > 0 && ids.length < model.config.context_len ? ids : [special.bos ?? 0];
   const engine = chooseEngine();
   let session: InferenceSession | undefined;
@@ -416,9 +421,14 @@ export function sample({ model, metadata }: Loaded, ids: number[], opts: { tempe
     session = sessions.get(model) ?? new InferenceSession(model, sessionThreads());
     sessions.set(model, session);
   }
-  const options = { maxNew: Math.min(model.config.context_len - prompt.length, 64), ...opts, stopAt: special.eos, engine, ...(session === undefined ? {} : { session }) };
+  const options = { maxNew: slide ? 160 : Math.min(model.config.context_len - prompt.length, 64), ...opts, stopAt: special.eos, engine, slide, ...(session === undefined ? {} : { session }) };
   checkGenerateInput(model, prompt, options);
   return { prompt, generated: generate(model, prompt, options).generated };
+}
+
+/** Ids as the page writes them: the verb grammar's words with spaces between, another tokenizer's pieces as the text they decode to. */
+export function writtenText({ model, tok }: Loaded, ids: readonly number[]): string {
+  return usesVerbGrammar(tok, model.config.vocab_size) ? ids.map((id) => tokenName(tok, id)).join(" ") : tok.decode(ids);
 }
 
 /** One box of the architecture diagram, from the model description (not drawn per config by hand). */
