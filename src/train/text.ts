@@ -75,12 +75,13 @@ export function charTokenizerJson(chars: readonly string[]): string {
 
 /**
  * What a text model's checkpoints carry: the task, the characters as a tokenizer.json, which text
- * (its file's name and hash), and a line of it to start from (the held-out part's first line, up to
- * 24 characters: the explorer's one-line input opens the model on it).
+ * (its file's name and hash), and a line of it to start from (the held-out part's first whole line,
+ * up to 24 characters: the explorer's one-line input opens the model on it).
  */
 export function textMetadata(text: TextData): Record<string, string> {
-  const held = Array.from(text.val.subarray(0, 200), (id) => text.chars[id]!).join("");
-  const line = held.split(/[\r\n]+/).find((l) => l.trim() !== "") ?? held;
+  const held = Array.from(text.val.subarray(0, 400), (id) => text.chars[id]!).join("");
+  const lines = held.split(/[\r\n]+/), cutMidLine = !/[\r\n]/.test(text.chars[text.train[text.train.length - 1]!] ?? "\n");
+  const line = (cutMidLine ? lines.slice(1) : lines).find((l) => l.trim() !== "") ?? held; // a whole line, not the tail of one the 90% cut split
   const example = Array.from(line).slice(0, 24).join("");
   return { task: "text", tokenizer: charTokenizerJson(text.chars), data: text.source.split(/[\\/]/).pop()!, data_hash: text.hash, example_text: example };
 }

@@ -8,7 +8,7 @@ import { LOCKED } from "../../src/model/presets.js";
 import { referenceForward } from "../../src/reference/forward64.js";
 import { HfTokenizer } from "../../src/train/hf-tokenizer.js";
 import { tokenLabel } from "../../src/train/tokenizer.js";
-import { charTokenizerJson, prepareText, textConfig, textLoss, TextStream, textWindows } from "../../src/train/text.js";
+import { charTokenizerJson, prepareText, textConfig, textLoss, textMetadata, TextStream, textWindows } from "../../src/train/text.js";
 import { parseTrainConfig } from "../../src/train/train-config.js";
 import { Trainer } from "../../src/train/trainer.js";
 
@@ -38,6 +38,14 @@ describe("a text of one's own", () => {
     // labels: white space made visible (a space or newline alone would print as nothing)
     const spaces = new HfTokenizer(charTokenizerJson(["t", " ", "\n", "\u00a0"]));
     expect([0, 1, 2, 3].map((id) => tokenLabel(spaces, id))).toEqual(["t", "␣", "↵", "U+00A0"]);
+  });
+  it("the metadata: the characters as tokenizer.json, the file's name and hash, and a whole line of the held-out part to start from", () => {
+    for (const shift of ["", "xyz ", "a\n", "the cat s"]) { // the 90% cut at a line's start, or inside one
+      const t = shift + TEXT, d = prepareText(t, 33, "dir/story.txt"), meta = textMetadata(d);
+      expect(t.split("\n")).toContain(meta["example_text"]);
+      expect([meta["task"], meta["data"], meta["data_hash"]]).toEqual(["text", "story.txt", d.hash]);
+      expect(new HfTokenizer(meta["tokenizer"]!).decode([...d.val])).toBe(Array.from(t).slice(d.train.length).join(""));
+    }
   });
   it("windows: the stream draws whole slices of the training part, seeded, resumable; the validation windows spread evenly to its end", () => {
     const d = prepareText(TEXT, 33, "t.txt");
