@@ -127,6 +127,24 @@ describe("minigpt train --data: a text of one's own", () => {
     expect(run("generate", "--checkpoint", "story.safetensors").stderr).toMatch(/names no beginning-of-sequence token to start from: give a prompt with --text or --ids/);
     expect(run("generate", "--checkpoint", "story.safetensors", "--text", "the cow").stderr).toMatch(/"w" \(piece 7 of 7\) is not in this tokenizer's vocabulary/);
   });
+  it("Ctrl-C and the same command: the text run resumes and ends bit-identical to the uninterrupted one", async () => {
+    const child = spawn(process.execPath, [bin, "train", "--data", "story.txt", "--run", "story-int", ...text, "--checkpoint-every", "10", "--export", "story-int.safetensors"], { cwd: tmp });
+    let err = "";
+    await new Promise<void>((resolve) => {
+      child.stderr.on("data", (d) => {
+        err += d;
+        if (/(^|\n)\s*2\d\/60 /.test(err) && !child.killed) child.kill("SIGINT");
+      });
+      child.on("exit", () => resolve());
+    });
+    expect(child.exitCode).toBe(130);
+    const again = run("train", "--data", "story.txt", "--run", "story-int", ...text, "--checkpoint-every", "10", "--export", "story-int.safetensors");
+    expect(again.stdout).toMatch(/resuming story-int at step \d+ of 60/);
+    const straight = run("train", "--data", "story.txt", "--run", "story-straight", ...text, "--checkpoint-every", "10", "--export", "story-straight.safetensors");
+    expect(straight.code).toBe(0);
+    expect(readFileSync(join(tmp, "story-int.safetensors")).equals(readFileSync(join(tmp, "story-straight.safetensors")))).toBe(true);
+    expect(withoutTiming(join(tmp, "story-int/metrics.jsonl"))).toEqual(withoutTiming(join(tmp, "story-straight/metrics.jsonl")));
+  });
   it("resumes only with its text: without --data, or with another file, it is refused; with it, it continues", () => {
     expect(run("train", "--run", "story").stderr).toMatch(/holds a run on story.txt: resume it with --data and that file/);
     expect(run("train", "--run", "story", "--data", "other.txt").stderr).toMatch(/other.txt is not the text story was trained on \(story.txt, hash [0-9a-f]{8}; this one [0-9a-f]{8}\)/);
