@@ -9,7 +9,7 @@ import { configToJson, type ModelConfig } from "../model/config.js";
 import type { HookName } from "../model/hooks.js";
 import type { MiniGPT } from "../model/minigpt.js";
 import { AdamW } from "../nn/adamw.js";
-import { F, noGrad, ops, Tensor } from "../tensor/index.js";
+import { BufferPool, F, noGrad, ops, Tensor } from "../tensor/index.js";
 import { applyNorm, arrayOf, softmaxVec } from "./vectors.js";
 import { streamStates } from "./stream.js";
 
@@ -26,7 +26,7 @@ export function identityLens(model: MiniGPT): TunedLens {
 }
 
 /** Rows [N, d] of one stream state over a batch (only the real positions of each sequence). */
-function stateRows(model: MiniGPT, batch: readonly (readonly number[])[]): { states: Float32Array[]; finalLogProbs: Float32Array; N: number } {
+function stateRows(model: MiniGPT, batch: readonly (readonly number[])[]): { states: Float32Array[]; final: FinalDistribution; N: number } {
   const states = streamStates(model.config);
   const d = model.config.d_model, V = model.config.vocab_size;
   const rows: number[][][] = states.map(() => []);
@@ -39,7 +39,8 @@ function stateRows(model: MiniGPT, batch: readonly (readonly number[])[]): { sta
     });
     for (let p = 0; p < ids.length; p++) targets.push(softmaxVec(logits.data.subarray(p * V, (p + 1) * V)).map((x) => Math.log(Math.max(x, 1e-30))));
   }
-  return { states: rows.map((r) => Float32Array.from(r.flat())), finalLogProbs: Float32Array.from(targets.flat()), N: targets.length };
+  const logp = Float32Array.from(targets.flat());
+  return { states: rows.map((r) => Float32Array.from(r.flat())), final: { logp, p: Float32Array.from(logp, Math.exp) }, N: targets.length };
 }
 
 /** Logits [N, V] of translated rows, through the final norm and the unembedding. */
@@ -48,11 +49,17 @@ function decodeRows(model: MiniGPT, x: Tensor): Tensor {
   return model.unembed === null ? ops.matmul(h, model.embed.W_E, false, true) : ops.matmul(h, model.unembed.W_U);
 }
 
+/** The model's final distribution over the rows: its log-probabilities, and those exponentiated (once, not at every step). */
+interface FinalDistribution {
+  readonly logp: Float32Array;
+  readonly p: Float32Array;
+}
+
 /** Mean KL(p_final ‖ softmax(logits)) over rows, as a tensor (for training) */
-function klTensor(logits: Tensor, finalLogProbs: Float32Array, N: number): Tensor {
+function klTensor(logits: Tensor, final: FinalDistribution, N: number): Tensor {
   const logq = F.logSoftmax(logits);
-  const logp = new Tensor(finalLogProbs, logq.shape);
-  const p = new Tensor(Float32Array.from(finalLogProbs, Math.exp), logq.shape);
+  const logp = new Tensor(final.logp, logq.shape);
+  const p = new Tensor(final.p, logq.shape);
   return ops.div(ops.sum(ops.mul(p, ops.sub(logp, logq))), N);
 }
 
@@ -78,11 +85,17 @@ export function trainTunedLens(model: MiniGPT, train: readonly (readonly number[
   const params = lens.translators.flatMap((t, i): [string, Tensor][] => [[`${i}.A`, t.A], [`${i}.b`, t.b]]);
   const opt = new AdamW(params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 }, () => false);
   const frozen = model.parameters().map((p) => p.grad);
+  const pool = new BufferPool(); // a step's arrays, reused by the next
   for (let step = 0; step < steps; step++) {
-    const losses = lens.translators.map((t, i) => klTensor(decodeRows(model, translate(new Tensor(data.states[i]!, [data.N, d]), t)), data.finalLogProbs, data.N));
+    // the model is frozen: the gradients backward leaves on its weights are dropped each step (not summed, then thrown away)
+    for (const p of model.parameters()) p.grad = null;
     for (const [, p] of params) p.grad = null;
-    losses.reduce((a, b) => ops.add(a, b)).backward();
-    opt.step(lr);
+    pool.recycle();
+    pool.use(() => {
+      const losses = lens.translators.map((t, i) => klTensor(decodeRows(model, translate(new Tensor(data.states[i]!, [data.N, d]), t)), data.final, data.N));
+      losses.reduce((a, b) => ops.add(a, b)).backward();
+      opt.step(lr);
+    });
   }
   model.parameters().forEach((p, i) => (p.grad = frozen[i]!));
   for (const t of lens.translators) {
@@ -101,8 +114,8 @@ export function evaluateLens(model: MiniGPT, lens: TunedLens, sequences: readonl
     const x = new Tensor(held.states[i]!, [held.N, d]);
     return noGrad(() => ({
       label: labels[i]!,
-      logit: klTensor(decodeRows(model, x), held.finalLogProbs, held.N).item(),
-      tuned: klTensor(decodeRows(model, translate(x, t)), held.finalLogProbs, held.N).item(),
+      logit: klTensor(decodeRows(model, x), held.final, held.N).item(),
+      tuned: klTensor(decodeRows(model, translate(x, t)), held.final, held.N).item(),
     }));
   });
 }
