@@ -60,7 +60,9 @@ export const generateCommand: Command = {
     let written = "";
     const write = (): void => {
       const all = tok.decode(ids);
-      if (all.startsWith(written) && !all.endsWith("\uFFFD")) process.stdout.write(all.slice(written.length)), (written = all); // a multi-byte character waits for its last piece
+      if (!all.startsWith(written) || all.endsWith("\uFFFD")) return; // a multi-byte character waits for its last piece
+      process.stdout.write(all.slice(written.length));
+      written = all;
     };
     if (!json) words ? process.stdout.write(prompt.map(name).join(" ")) : write();
     const result = generate(model, prompt, {

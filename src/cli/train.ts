@@ -62,7 +62,7 @@ export const trainCommand: Command = {
       const task = (askedTask ?? "grammar") as Task;
       const given = str(values, "config");
       let config = given === undefined && task === "induction" ? INDUCTION : readConfig(given);
-      const text = task === "text" ? readText(dataPath!, config, given !== undefined) : null;
+      const text = task === "text" ? readData(dataPath!, config, given !== undefined) : null;
       if (text !== null && given === undefined) config = textConfig(config, text);
       const tc = requested ?? DEFAULT_TRAIN;
       const model = new MiniGPT(config);
@@ -212,7 +212,7 @@ function resume(dir: string, requested: TrainConfig | null, values: Readonly<Rec
   let text: TextData | null = null;
   const trainer = Trainer.restore(bytes, readBytes(join(dir, optimizerName), "optimizer state"), displayPath(ckpt), (tc, model) => {
     if (task === "text") {
-      text = readText(dataPath!, model.config, false); // the hash says whether it is the same text (and so fits the vocabulary)
+      text = readData(dataPath!, model.config, false); // the hash says whether it is the same text (and so fits the vocabulary)
       if (text.hash !== metadata["data_hash"]) throw new UsageError(`${displayPath(dataPath!)} is not the text ${displayPath(dir)} was trained on (${metadata["data"] ?? "?"}, hash ${metadata["data_hash"] ?? "?"}; this one ${text.hash}): resume with that file, or choose another --run`);
     }
     return streamFor(task, tc, model, text);
@@ -243,7 +243,7 @@ function streamFor(task: Task, c: TrainConfig, model: MiniGPT, text: TextData | 
 }
 
 /** --data's text, split and checked against the model (its vocab_size only when the user set it). */
-function readText(path: string, config: ModelConfig, vocabGiven: boolean): TextData {
+function readData(path: string, config: ModelConfig, vocabGiven: boolean): TextData {
   if (!existsSync(path)) throw new UsageError(`--data ${path}: no such file`);
   let text: string;
   try {

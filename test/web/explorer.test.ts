@@ -315,7 +315,12 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const { page, errors } = await open();
     await page.selectOption("[data-testid=train-data]", "text");
     expect(await page.isDisabled("[data-testid=train-start]")).toBe(true); // no text yet
+    writeFileSync(join(dir, "latin1.txt"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])); // "café" in Latin-1: refused, as by the CLI
+    await page.setInputFiles("[data-testid=train-text]", join(dir, "latin1.txt"));
+    expect(await page.textContent("section:has([data-testid=train-curve]) p.bad")).toMatch(/latin1.txt: not UTF-8 text/);
+    expect(await page.isDisabled("[data-testid=train-start]")).toBe(true);
     await page.setInputFiles("[data-testid=train-text]", join(dir, "story.txt"));
+    expect(await page.locator("section:has([data-testid=train-curve]) p.bad").count()).toBe(0);
     expect(await page.textContent("[data-testid=train-text-size]")).toBe("1,920 characters, 15 distinct");
     await page.fill("section input[type=number][min='10']", "60");
     await page.click("[data-testid=train-start]");

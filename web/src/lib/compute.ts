@@ -25,6 +25,12 @@ export interface Prediction {
 /** A token id's display name: its token, or #id past the tokenizer's vocabulary. */
 export const tokenName = tokenLabel;
 
+/** A signed figure as the views print it: "+0.52", "−0.52" (a true minus), no sign where it rounds to 0. */
+export function signed(x: number, digits: number): string {
+  const magnitude = Math.abs(x).toFixed(digits);
+  return (Number(magnitude) === 0 ? "" : x > 0 ? "+" : "−") + magnitude;
+}
+
 export interface StreamView {
   readonly ids: number[];
   readonly tokens: string[];

@@ -208,6 +208,7 @@ const STRINGS = {
   valLoss: ["validation loss", "pérdida de validación"],
   natsPerChar: ["nats/char", "nats/carácter"],
   itWrites: ["it writes", "escribe"],
+  notUtf8: ["not UTF-8 text (the text task reads UTF-8)", "no es texto UTF-8 (la tarea de texto lee UTF-8)"],
   steps: ["steps", "pasos"],
   start: ["Start", "Empezar"],
   stop: ["Stop", "Parar"],
