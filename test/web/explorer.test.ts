@@ -616,7 +616,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.locator("[data-testid=feature-detail] b.active").count()).toBeGreaterThan(0);
     expect(await page.locator("[data-testid=feature-histogram] rect").count()).toBe(10);
     // the tokens it pushes, each beside its signed effect: up the largest first, down the most negative first
-    const pushes = (side: string): Promise<number[]> => page.$$eval(`[data-testid=pushes-${side}] .push .num`, (els) => els.map((e) => Number(e.textContent)));
+    const pushes = (side: string): Promise<number[]> => page.$$eval(`[data-testid=pushes-${side}] .push .num`, (els) => els.map((e) => Number(e.textContent!.replace("−", "-")))); // printed with a true minus
     const up = await pushes("up"), down = await pushes("down");
     expect(up.length).toBeGreaterThan(2);
     expect(up.every((v, i) => v > 0 && (i === 0 || v <= up[i - 1]!))).toBe(true);
