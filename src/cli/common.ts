@@ -119,6 +119,14 @@ export function readTokens(tokenizer: TextTokenizer, ids: string | undefined, te
   return tokenizer.encode(text ?? CANONICAL_TEXT);
 }
 
+/** A finite number from a flag's value (undefined when the flag is absent). */
+export function parseNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${flag} ${value}: expected a number`);
+  return n;
+}
+
 export function parseInteger(value: string | undefined, flag: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);

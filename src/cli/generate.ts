@@ -8,7 +8,7 @@ import { specialTokens } from "../train/hf-tokenizer.js";
 import { usesVerbGrammar } from "../train/tokenizer.js";
 import { str, type Command } from "./command.js";
 import { tokenNamer } from "./inspect.js";
-import { openCheckpoint, parseInteger, printJson, readTokens, UsageError } from "./common.js";
+import { openCheckpoint, parseInteger, parseNumber, printJson, readTokens, UsageError } from "./common.js";
 
 export const generateCommand: Command = {
   name: "generate",
@@ -28,13 +28,7 @@ export const generateCommand: Command = {
     const special = specialTokens(metadata, model.config.vocab_size);
     if (str(values, "ids") === undefined && text === undefined && special.bos === null) throw new UsageError("this model names no beginning-of-sequence token to start from: give a prompt with --text or --ids");
     const prompt = str(values, "ids") === undefined && text === undefined ? [special.bos!] : readTokens(tok, str(values, "ids"), text);
-    const number = (flag: string, fallback: number): number => {
-      const v = str(values, flag);
-      if (v === undefined) return fallback;
-      const n = Number(v);
-      if (v.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${flag} ${v}: expected a number`);
-      return n;
-    };
+    const number = (flag: string, fallback: number): number => parseNumber(str(values, flag), `--${flag}`) ?? fallback;
     const engine = str(values, "engine") ?? chooseEngine();
     if (engine !== "session" && engine !== "tensor") throw new UsageError(`--engine ${engine}: expected session or tensor`);
     const json = Boolean(values["json"]);

@@ -10,6 +10,7 @@ import { circuitsCommand } from "./circuits.js";
 import { decomposeCommand } from "./decompose.js";
 import { budgetCommand, lensCommand } from "./lens.js";
 import { neuronsCommand } from "./neurons.js";
+import { steerCommand } from "./steer.js";
 import { patchCommand } from "./patch.js";
 import { patternsCommand } from "./patterns.js";
 import type { Command } from "./command.js";
@@ -30,7 +31,7 @@ import { vocabCommand } from "./vocab.js";
 
 const COMMANDS: readonly Command[] = [
   traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, trainCommand, generateCommand,
-  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, circuitsCommand, ablateCommand, neuronsCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
+  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, circuitsCommand, ablateCommand, neuronsCommand, steerCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
   importCommand, exportHfCommand, vocabCommand,
 ];
 

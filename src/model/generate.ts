@@ -3,6 +3,7 @@
 
 import { kernels, noGrad, Rng } from "../tensor/index.js";
 import { InferenceSession } from "./inference.js";
+import type { Hooks } from "./hooks.js";
 import { KVCache } from "./kv-cache.js";
 import type { MiniGPT } from "./minigpt.js";
 import { InputError, toTokenBatch } from "./tokens.js";
@@ -37,6 +38,8 @@ export interface GenerateOptions extends SampleOptions {
    * at 0 for the window, each step computed afresh) instead of stopping.
    */
   readonly slide?: boolean;
+  /** Hooks attached to every forward (engine "tensor" only), e.g. steering (interp/steering.ts). */
+  readonly hooks?: Hooks;
 }
 
 export interface Generation {
@@ -121,7 +124,7 @@ export function chooseEngine(): "session" | "tensor" {
 }
 
 export function generate(model: MiniGPT, prompt: readonly number[], options: GenerateOptions): Generation {
-  const { maxNew, seed = 0, stopAt = [], useCache = true, onToken, engine = "tensor", slide = false } = options;
+  const { maxNew, seed = 0, stopAt = [], useCache = true, onToken, engine = "tensor", slide = false, hooks = null } = options;
   const T = model.config.context_len;
   const V = model.config.vocab_size;
   checkGenerateInput(model, prompt, options);
@@ -130,16 +133,17 @@ export function generate(model: MiniGPT, prompt: readonly number[], options: Gen
   const generated: number[] = [];
   const probabilities: number[] = [];
   if (options.session !== undefined && options.session.config !== model.config) throw new Error("generate: the session given was compiled for another model");
+  if (hooks !== null && engine === "session") throw new Error("generate: hooks run in the tensor engine only (the compiled session has no hook points)");
   const session = engine === "session" ? (options.session ?? new InferenceSession(model)) : null;
   const cache = useCache && session === null ? new KVCache(model.config, model.dtype) : null;
   let pending: number[] = [...prompt];
   const nextLogits = (): Float32Array | Float64Array => {
     if (ids.length >= T) { // sliding: the window afresh, no cache
       const window = ids.slice(ids.length - T);
-      return session !== null ? session.forward(window) : model.forward(window).data;
+      return session !== null ? session.forward(window) : model.forward(window, { hooks }).data;
     }
     if (session !== null) return useCache && session.length > 0 ? session.append(pending) : session.forward(ids);
-    return (cache === null ? model.forward(ids) : model.forward(pending, { kvCache: cache })).data;
+    return (cache === null ? model.forward(ids, { hooks }) : model.forward(pending, { kvCache: cache, hooks })).data;
   };
   const frozen = kernels().withFrozenOperands?.bind(kernels()) ?? (<T>(fn: () => T): T => fn());
   // Weights do not change while decoding: the backend may keep them prepared between steps.

@@ -126,6 +126,45 @@ describe("analysis commands", () => {
     expect(json<{ restored: number[][] }>("patch", "--heads").restored[0]).toHaveLength(4);
     expect(run("patch", "--hook", "nowhere").stderr).toMatch(/--hook nowhere: expected one of/);
   });
+  it("steer: a difference of two inputs or an SAE feature, added at a hook; the prediction, a sweep and both continuations; bad directions refused", () => {
+    const shipped = cli({ cwd: root, extra: ["--checkpoint", join(root, "checkpoints/minigpt.safetensors")] });
+    const flags = ["--text", "<bos> ayer , ellos", "--towards", "<bos> hoy", "--away", "<bos> ayer"];
+    const r = shipped.json<{ hook: string; scale: number; vector: number[]; kl: number; before: { id: number; p: number }[]; after: { id: number; p: number }[]; sweep: { scale: number; watched: number[] }[]; continuation: { unsteered: number[]; steered: number[] } }>(
+      "steer", ...flags, "--scale", "2", "--sweep", "--scales", "0,2", "--watch", "caminaron,caminan", "--max-new", "3");
+    expect([r.hook, r.scale, r.vector.length]).toEqual(["blocks.1.hook_resid_pre", 2, 64]);
+    expect(r.kl).toBeGreaterThan(0.5);
+    expect(r.before[0]!.p).toBeGreaterThanOrEqual(r.before[1]!.p);
+    expect(r.sweep.map((s) => s.scale)).toEqual([0, 2]);
+    expect(r.sweep[1]!.watched[1]).toBeGreaterThan(r.sweep[1]!.watched[0]!); // caminan over caminaron
+    expect(r.after[0]!.p).toBeCloseTo(Math.max(r.sweep[1]!.watched[1]!, r.after[0]!.p), 9);
+    expect(r.continuation.unsteered).toHaveLength(3);
+    expect(r.continuation.steered).not.toEqual(r.continuation.unsteered);
+    const table = shipped.run("steer", ...flags, "--sweep", "--watch", "caminan");
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/steering at blocks\.1\.hook_resid_pre: \+1\.00 × the stream on "<bos> hoy" − on "<bos> ayer"/);
+    expect(table.stdout).toMatch(/KL\(steered ‖ unsteered\)/);
+    expect(table.stdout).toMatch(/unsteered  también/);
+    const f = shipped.json<{ hook: string; scale: number; vector: number[] }>("steer", "--text", "<bos> ayer , ellos", "--feature", "3", "--sae", join(root, "checkpoints/minigpt-sae.safetensors"));
+    expect(f.hook).toBe("blocks.1.hook_resid_post");
+    expect(Math.hypot(...f.vector)).toBeCloseTo(1, 6);
+    expect(f.scale).toBeGreaterThan(1); // a quarter of the stream's norm there
+    const refuse = (args: string[], message: RegExp): void => {
+      const e = shipped.run("steer", ...args);
+      expect(e.code).toBe(2);
+      expect(e.stderr).toMatch(message);
+    };
+    refuse([], /give a direction/);
+    refuse(["--towards", "hoy"], /needs both --towards/);
+    refuse(["--feature", "3"], /--sae FILE/);
+    refuse(["--feature", "3", "--sae", join(root, "checkpoints/minigpt-sae.safetensors"), "--layer", "0"], /--layer goes with --towards/);
+    refuse([...flags, "--hook", "pattern"], /--hook pattern: expected one of resid_pre/);
+    refuse([...flags, "--layer", "2"], /--layer 2: this model has 2 blocks/);
+    refuse([...flags, "--scale", "big"], /--scale big: expected a number/);
+    refuse([...flags, "--scales", "1,2"], /--scales sets the scales of --sweep/);
+    const unknown = shipped.run("steer", "--towards", "hoy", "--away", "zzz"); // bad input, as in every command: exit 1
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown word "zzz"/);
+  });
   it("bandwidth: 5 writers per stream dimension in each block of the locked model", () => {
     const b = json<{ blocks: { ratio: number; headOverlap: number[][] }[] }>("bandwidth");
     expect(b.blocks.map((x) => x.ratio)).toEqual([5, 5]);
