@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { blockBudget, kernels, parameterChecksum, setKernels, softmaxVec, topK, tunedDecode } from "../../src/index.js";
+import { blockBudget, contrastVector, featureDirection, generate, kernels, parameterChecksum, setKernels, softmaxVec, specialTokens, steeringEffect, steeringHooks, topK, tunedDecode } from "../../src/index.js";
 import { Analyst, Superseded, type Port } from "../../web/src/lib/analyst.js";
 import { analyse, CANONICAL_TEXT, packView, readText, unpackView } from "../../web/src/lib/compute.js";
 import { LESSONS } from "../../web/src/lib/lessons.js";
@@ -94,6 +94,25 @@ describe("the analysis worker's transport", () => {
     expect(local.sent.map((m) => m.type)).toEqual(["model", "run"]);
   });
 
+  it("steering through the worker: the library's prediction and continuations; a feature added at a quarter of the stream's length", async () => {
+    const remote = new Analyst(inProcess().port, 0);
+    const towards = readText("<bos> hoy", loaded.tok).ids, away = readText("<bos> ayer", loaded.tok).ids;
+    const hook = "blocks.1.hook_resid_pre" as const;
+    const r = await remote.run("steer", loaded, "steer", null, ids, { kind: "contrast", towards, away, hook }, 2);
+    const steering = { hook, vector: contrastVector(loaded.model, towards, away, hook), scale: 2 };
+    const e = steeringEffect(loaded.model, ids, steering);
+    expect(r.kl).toBe(e.kl);
+    expect(r.after.map((p) => p.id)).toEqual(topK(e.after, 5).map((t) => t.id));
+    expect(r.after[0]!.token).toBe("caminan");
+    expect(r.steered).toEqual(generate(loaded.model, ids, { maxNew: 8, temperature: 0, stopAt: specialTokens(loaded.metadata, 64).eos, hooks: steeringHooks([steering]) }).generated);
+    expect(r.plain).toEqual(generate(loaded.model, ids, { maxNew: 8, temperature: 0, stopAt: specialTokens(loaded.metadata, 64).eos }).generated);
+    const f = await remote.run("steer", loaded, "steer", null, ids, { kind: "feature", latent: 3 }, 1);
+    expect(f.hook).toBe(loaded.sae!.hook);
+    expect(f.addedNorm).toBeCloseTo(f.activationNorm / 4, 9);
+    const g = steeringEffect(loaded.model, ids, { hook: f.hook, vector: featureDirection(loaded.sae!, 3), scale: f.activationNorm / 4 });
+    expect(f.kl).toBeCloseTo(g.kl, 12);
+    await expect(remote.run("steer", loaded, "steer", null, ids, { kind: "contrast", towards, away, hook: "blocks.0.attn.hook_z" }, 1)).rejects.toThrow(/cannot steer at/);
+  });
   it("a request still waiting when its channel asks again is replaced; other channels are not", async () => {
     const { port, sent } = inProcess();
     const remote = new Analyst(port, 0);

@@ -8,7 +8,7 @@ import { extname, join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VOCAB } from "../../src/train/vocab.js";
+import { CANONICAL_TEXT, VOCAB } from "../../src/train/vocab.js";
 import { LESSONS } from "../../web/src/lib/lessons.js";
 import { cli } from "../cli/run-cli.js";
 
@@ -570,6 +570,42 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.close();
   });
 
+  it("steering: the page's prediction and continuations are `minigpt steer`'s, for a difference of two texts and for an SAE feature; an unknown word is named", async () => {
+    const { page, errors } = await open();
+    await page.locator("[data-panel=steering]").scrollIntoViewIfNeeded();
+    const settled = (): Promise<void> => expect.poll(() => page.$$eval("[data-panel=steering] [aria-busy=true]", (els) => els.length)).toBe(0);
+    await page.waitForSelector("[data-testid=steer-table]");
+    await page.fill("[data-testid=steer-scale]", "2");
+    await expect.poll(() => page.textContent("[data-testid=steer-after]")).toBe("caminan");
+    await settled();
+    const shown = async (): Promise<{ after: string[]; steered: string }> => ({
+      after: await page.$$eval("[data-testid=steer-after]", (els) => els.map((e) => e.textContent ?? "")),
+      steered: (await page.textContent("[data-testid=steer-steered]")) ?? "",
+    });
+    const run = cli({ cwd: root });
+    type Steer = { after: { id: number }[]; continuation: { steered: number[] } };
+    const names = (xs: readonly number[]): string[] => xs.map((id) => VOCAB[id]!.token);
+    const contrast = run.json<Steer>("steer", "--towards", "<bos> hoy", "--away", "<bos> ayer", "--scale", "2");
+    let s = await shown();
+    expect(s.after).toEqual(names(contrast.after.map((a) => a.id)));
+    expect(s.steered).toBe(`${CANONICAL_TEXT} ${names(contrast.continuation.steered).join(" ")}`);
+    // an SAE feature: the CLI's default scale is the page's 1
+    await page.fill("[data-testid=steer-scale]", "1");
+    await page.selectOption("[data-testid=steer-kind]", "feature");
+    await page.fill("[data-testid=steer-latent]", "3");
+    await expect.poll(() => page.textContent("[data-testid=steer-norms]")).toMatch(/blocks\.1\.hook_resid_post/);
+    await settled();
+    const feature = run.json<Steer>("steer", "--feature", "3", "--sae", join(root, "checkpoints/minigpt-sae.safetensors"));
+    s = await shown();
+    expect(s.after).toEqual(names(feature.after.map((a) => a.id)));
+    expect(s.steered).toBe(`${CANONICAL_TEXT} ${names(feature.continuation.steered).join(" ")}`);
+    await page.selectOption("[data-testid=steer-kind]", "contrast");
+    await page.fill("[data-testid=steer-towards]", "<bos> hoyy");
+    await expect.poll(() => page.textContent("[data-testid=steer-problem]")).toMatch(/not in the vocabulary: hoyy/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("the tuned lens shipped with the model reads the grid differently from the logit lens; attribution patching fills every cell from one backward pass; edge attribution patching gives the library's 16 head-to-head edges", async () => {
     const { page, errors } = await open();
     await page.check("[data-testid=show-lens]");
@@ -766,6 +802,8 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
       await page.waitForSelector("[data-testid=ov-rows] tr[data-source]");
       await page.locator("[data-panel=ablation]").scrollIntoViewIfNeeded();
       await page.waitForSelector("[data-testid=ablation] tr[data-component]");
+      await page.locator("[data-panel=steering]").scrollIntoViewIfNeeded();
+      await page.waitForSelector("[data-testid=steer-table]");
       await page.addScriptTag({ path: join(root, "node_modules/axe-core/axe.min.js") });
       const found = await page.evaluate(async () => {
         const r = await (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document);
@@ -974,6 +1012,8 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.fill("section input[type=number][min='10']", "10"); // the training status line too
     await page.click("[data-testid=train-start]");
     await page.waitForSelector("[data-testid=train-explore]", { timeout: 60_000 });
+    await page.locator("[data-panel=steering]").scrollIntoViewIfNeeded(); // drawn when in sight
+    await page.waitForSelector("[data-testid=steer-table]");
     await page.fill("[data-testid=text]", "<bos> hoy yo camnio"); // the unknown-word and stale notes too
     const texts = (): Promise<string[]> =>
       page.evaluate(() => {

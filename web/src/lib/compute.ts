@@ -5,6 +5,7 @@
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
   ablationScan, activationsFile, composition, copyingScores, halfLength, inductionSet, ovCircuitRows, describeHook, describeModel, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, specialTokens, splitWords, tokenLabel, Tokenizer, topK, usesVerbGrammar,
+  contrastVector, featureDirection, steerableHooks, steeringEffect, steeringHooks,
   Tensor, ActivationCache, VOCAB, type Composition, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
@@ -430,6 +431,68 @@ export function sample({ model, metadata }: Loaded, ids: number[], opts: { tempe
   const options = { maxNew: slide ? 160 : Math.min(model.config.context_len - prompt.length, 64), ...opts, stopAt: special.eos, engine, slide, ...(session === undefined ? {} : { session }) };
   checkGenerateInput(model, prompt, options);
   return { prompt, generated: generate(model, prompt, options).generated };
+}
+
+/**
+ * Where steering may add its direction (the stream and what adds to it, block by block) and where it
+ * starts: the middle block's input; for the verb grammar, the README's tense, "<bos> hoy" − "<bos> ayer".
+ */
+export function steeringPoints({ model, tok }: Loaded): { hooks: HookName[]; initial: HookName; towards: string; away: string } {
+  const hooks = steerableHooks(model), verb = usesVerbGrammar(tok, model.config.vocab_size);
+  return { hooks, initial: `blocks.${Math.floor(model.config.n_layers / 2)}.hook_resid_pre`, towards: verb ? "<bos> hoy" : "", away: verb ? "<bos> ayer" : "" };
+}
+
+/** A steering direction: the stream on one input minus on another at a hook (last positions), or an SAE latent's decoder row. */
+export type SteerDirection =
+  | { readonly kind: "contrast"; readonly towards: readonly number[]; readonly away: readonly number[]; readonly hook: HookName }
+  | { readonly kind: "feature"; readonly latent: number };
+
+export interface SteerView {
+  readonly hook: HookName;
+  /** The length of the vector added at every position, and the activation's mean length there. */
+  readonly addedNorm: number;
+  readonly activationNorm: number;
+  readonly kl: number;
+  /** The five likeliest next tokens, unsteered and steered. */
+  readonly before: Prediction[];
+  readonly after: Prediction[];
+  readonly raised: TokenEffect[];
+  readonly lowered: TokenEffect[];
+  /** Greedy continuations of `prompt`, unsteered and steered. */
+  readonly prompt: number[];
+  readonly plain: number[];
+  readonly steered: number[];
+}
+
+/**
+ * Steering (minigpt steer) on the input: `scale` times the direction added at every position. A
+ * difference of two inputs is added as it is (scale 1: the whole difference); a feature's direction
+ * at a quarter of the stream's mean length there, as the CLI's default. Greedy continuations of up to
+ * `maxNew` tokens, in the model's own forward (the hooks; not the compiled session).
+ */
+export function steer({ model, tok, metadata, sae }: Loaded, ids: number[], direction: SteerDirection, scale: number, maxNew = 8): SteerView {
+  let hook: HookName, vector: Float64Array, unit = 1;
+  if (direction.kind === "contrast") {
+    hook = direction.hook;
+    vector = contrastVector(model, direction.towards, direction.away, hook);
+  } else {
+    if (sae === undefined) throw new Error("this model has no SAE to take a feature from");
+    hook = sae.hook as HookName;
+    vector = featureDirection(sae, direction.latent);
+    unit = steeringEffect(model, ids, { hook, vector, scale: 0 }).activationNorm / 4;
+  }
+  const steering = { hook, vector, scale: scale * unit };
+  const e = steeringEffect(model, ids, steering);
+  const top = (p: Float64Array): Prediction[] => topK(p, 5).map(({ id, value }) => ({ id, token: tokenName(tok, id), prob: value }));
+  const effects = (xs: readonly { id: number; delta: number }[]): TokenEffect[] => tokenEffects(tok, model.config.vocab_size, xs.map((x) => ({ id: x.id, value: x.delta })));
+  const stopAt = specialTokens(metadata, model.config.vocab_size).eos;
+  const room = Math.max(0, Math.min(maxNew, model.config.context_len - ids.length));
+  const continuation = (hooks: boolean): number[] =>
+    generate(model, ids, { maxNew: room, temperature: 0, stopAt, engine: "tensor", ...(hooks ? { hooks: steeringHooks([steering]) } : {}) }).generated;
+  return {
+    hook, addedNorm: e.addedNorm, activationNorm: e.activationNorm, kl: e.kl, before: top(e.before), after: top(e.after),
+    raised: effects(e.raised), lowered: effects(e.lowered), prompt: ids, plain: continuation(false), steered: continuation(true),
+  };
 }
 
 /** Ids as the page writes them: the verb grammar's words with spaces between, another tokenizer's pieces as the text they decode to. */
