@@ -1120,6 +1120,15 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.click("[data-testid=heads-run]");
     await page.waitForSelector("[data-testid=heads-induction] td[data-score]", { timeout: 120_000 });
     expect(await page.locator("[data-testid=heads-induction] td[data-score]").count()).toBe(144);
+    // steering a big model: on request, with the texts written through its tokenizer
+    await page.locator("[data-panel=steering]").scrollIntoViewIfNeeded();
+    expect(await page.isDisabled("[data-testid=steer-run]")).toBe(true); // no texts yet
+    await page.fill("[data-testid=steer-towards]", " the");
+    await page.fill("[data-testid=steer-away]", " he");
+    await page.click("[data-testid=steer-run]");
+    await page.waitForSelector("[data-testid=steer-table]", { timeout: 120_000 });
+    expect(await page.locator("[data-testid=steer-after]").count()).toBe(5);
+    expect(await page.textContent("[data-testid=steer-norms]")).toMatch(/blocks\.6\.hook_resid_pre/);
     writeFileSync(join(shots, "gpt2-timings.json"), JSON.stringify({ load_ms: loadMs, edit_to_redraw_32_tokens_ms: editMs, keystroke_echo_while_analysing_ms: echo.ms, longest_main_thread_task_ms: longest }) + "\n");
     console.log(`GPT-2-small-shaped folder: opened in ${loadMs} ms; a 32-token edit redrawn in ${editMs} ms (analysed in the worker); a keystroke mid-analysis drawn in ${echo.ms.toFixed(0)} ms; the page's longest task meanwhile ${longest.toFixed(0)} ms`);
     expect(errors).toEqual([]);

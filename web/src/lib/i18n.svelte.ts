@@ -119,6 +119,7 @@ const STRINGS = {
   steerAdds: ["Adds a vector of length", "Suma un vector de longitud"],
   steerEveryPosition: ["at every position of", "en cada posición de"],
   steerStreamNorm: ["the activation there averages", "la activación allí mide de media"],
+  steerRun: ["Steer", "Aplicar el steering"],
   steerRaised: ["raised most (log p)", "lo que más sube (log p)"],
   steerLowered: ["lowered most", "lo que más baja"],
   steerNoFeature: ["choose a feature of the SAE", "elige una feature del SAE"],
