@@ -149,6 +149,28 @@ export function normsLabSpec(runs: readonly LabRun[], title = "minigpt · Pre-LN
   };
 }
 
+/** A steering sweep: each token's next-token probability as the scale runs (one line per token). */
+export function steeringSweepSpec(points: readonly { scale: number; token: string; p: number }[], title: string, subtitle: readonly string[]): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: title, subtitle: [...subtitle], anchor: "start" },
+    config: { font: "sans-serif", legend: { orient: "right", labelLimit: 200 } },
+    data: { values: [...points] },
+    width: 420, height: 240,
+    layer: [
+      { mark: { type: "rule", strokeDash: [4, 3], color: "#888" }, encoding: { x: { datum: 0 } } },
+      {
+        mark: { type: "line", point: true, strokeWidth: 1.5 },
+        encoding: {
+          x: { field: "scale", type: "quantitative", title: "scale (0: the model as it is)" },
+          y: { field: "p", type: "quantitative", title: "next-token probability", scale: { domain: [0, 1] } },
+          color: { field: "token", type: "nominal", title: "token", sort: null },
+        },
+      },
+    ],
+  };
+}
+
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   return view.toSVG();

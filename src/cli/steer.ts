@@ -2,6 +2,8 @@
 // inputs, or an SAE latent's decoder row — and show what it does to the next-token prediction and
 // to a continuation (interp/steering.ts).
 
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { generate } from "../model/generate.js";
 import { blockHook, type BlockHookName } from "../model/hooks.js";
 import { loadSae } from "../interp/sae.js";
@@ -9,7 +11,8 @@ import { contrastVector, featureDirection, steeringEffect, steeringHooks, steeri
 import { specialTokens } from "../train/hf-tokenizer.js";
 import { usesVerbGrammar } from "../train/tokenizer.js";
 import { str, type Command } from "./command.js";
-import { openCheckpoint, parseInteger, parseNumber, printJson, readBytes, readTokens, table, TEXT_RULE, UsageError } from "./common.js";
+import { displayPath, openCheckpoint, parseInteger, parseNumber, printJson, readBytes, readTokens, table, TEXT_RULE, UsageError, writeFileAtomic } from "./common.js";
+import { renderSvg, steeringSweepSpec } from "./plot.js";
 import { percent, readToken, signed, signedBar, tokenNamer } from "./inspect.js";
 
 const HOOKS = ["resid_pre", "resid_mid", "resid_post", "attn_out", "mlp_out"] as const;
@@ -20,19 +23,20 @@ export const steerCommand: Command = {
   usage:
     "minigpt steer [--checkpoint FILE] [--ids … | --text \"…\"] (--towards \"…\" --away \"…\" | --feature I --sae FILE)\n" +
     "              [--layer L] [--hook resid_pre|resid_mid|resid_post|attn_out|mlp_out] [--at last|mean] [--scale S]\n" +
-    "              [--sweep [--scales a,b,…] [--watch tok,…]] [--max-new N] [--temperature T] [--seed S] [--json]\n" +
+    "              [--sweep [--scales a,b,…] [--watch tok,…]] [--svg FILE] [--max-new N] [--temperature T] [--seed S] [--json]\n" +
     "  the direction: the stream on --towards minus on --away (at their last positions, or --at mean: averaged over them), at\n" +
     "  block --layer's hook point (default: resid_pre of the middle block); or an SAE latent's decoder row at the SAE's hook,\n" +
     "  scaled to length 1. It is added, times --scale, at every position of the input (default scale: 1 for a difference;\n" +
-    "  a quarter of the stream's mean norm there for a feature). --sweep: the prediction as the scale runs over --scales.\n" +
+    "  a quarter of the stream's mean norm there for a feature). --sweep: the prediction as the scale runs over --scales\n" +
+    "  (default −2 to 4 times the scale, in halves); --svg FILE plots it: the --watch tokens and each that leads at some scale.\n" +
     "  The continuations, unsteered and steered, are greedy unless --temperature (the same --seed for both).\n  " + TEXT_RULE,
   flags: {
     checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, towards: { type: "string" }, away: { type: "string" },
     feature: { type: "string" }, sae: { type: "string" }, layer: { type: "string" }, hook: { type: "string" }, at: { type: "string" },
-    scale: { type: "string" }, sweep: { type: "boolean" }, scales: { type: "string" }, watch: { type: "string" },
+    scale: { type: "string" }, sweep: { type: "boolean" }, scales: { type: "string" }, watch: { type: "string" }, svg: { type: "string" },
     "max-new": { type: "string" }, temperature: { type: "string" }, seed: { type: "string" },
   },
-  run(values) {
+  async run(values) {
     const { model, path, tok, metadata } = openCheckpoint(str(values, "checkpoint"));
     model.pinWeights(); // only read: kept packed for the command
     const c = model.config;
@@ -83,10 +87,21 @@ export const steerCommand: Command = {
     }
 
     const effect = steeringEffect(model, ids, steering);
-    const scales = str(values, "scales")?.split(",").map((s) => parseNumber(s.trim(), "--scales")!) ?? [-2, -1, 0, 0.5, 1, 2, 4].map((k) => k * steering.scale);
-    if (str(values, "scales") !== undefined && !values["sweep"]) throw new UsageError("--scales sets the scales of --sweep");
-    const watch = str(values, "watch")?.split(",").map((w) => readToken(tok, w.trim(), "--watch", c.vocab_size)) ?? [];
-    const sweep = values["sweep"] ? steeringSweep(model, ids, steering.hook, steering.vector, scales, watch) : null;
+    const svg = str(values, "svg");
+    if (svg !== undefined && !existsSync(dirname(resolve(svg)))) throw new UsageError(`--svg ${svg}: the directory ${displayPath(dirname(resolve(svg)))} does not exist`);
+    const sweeping = Boolean(values["sweep"]) || svg !== undefined;
+    if (!sweeping) for (const flag of ["scales", "watch"]) if (str(values, flag) !== undefined) throw new UsageError(`--${flag} goes with --sweep (or --svg)`);
+    // the sweep's scales: −2 to 4 times the scale, in halves
+    const scales = str(values, "scales")?.split(",").map((s) => parseNumber(s.trim(), "--scales")!) ?? Array.from({ length: 13 }, (_, i) => (i / 2 - 2) * steering.scale);
+    let watch = str(values, "watch")?.split(",").map((w) => readToken(tok, w.trim(), "--watch", c.vocab_size)) ?? [];
+    let sweep = sweeping ? steeringSweep(model, ids, steering.hook, steering.vector, scales, watch) : null;
+    if (svg !== undefined && sweep !== null) {
+      // the plot follows the tokens asked for and every token that leads at some scale
+      watch = [...new Set([...watch, ...sweep.map((s) => s.top)])];
+      sweep = steeringSweep(model, ids, steering.hook, steering.vector, scales, watch);
+      const points = sweep.flatMap((s) => s.watched.map((p, i) => ({ scale: s.scale, token: name(watch[i]!), p })));
+      writeFileAtomic(svg, await renderSvg(steeringSweepSpec(points, `minigpt steer · ${steering.hook}`, [what, `next token after "${ids.map(name).join(" ").slice(-60)}"`])));
+    }
 
     const maxNew = parseInteger(str(values, "max-new"), "--max-new") ?? 8;
     const temperature = parseNumber(str(values, "temperature"), "--temperature") ?? 0;
@@ -122,6 +137,7 @@ export const steerCommand: Command = {
       "",
       table(["token", "Δ log p", ""], shifts.map((s) => [name(s.id), signed(s.delta, 2), signedBar(s.delta, most, 10)]), [1]),
     ];
+    if (svg !== undefined) lines.push("", `the sweep plotted: ${displayPath(resolve(svg))}`);
     if (sweep !== null) {
       lines.push("", table(["scale", "top token", "p", ...watch.map(name)], sweep.map((s) => [signed(s.scale, 2), name(s.top), percent(s.p), ...s.watched.map((p) => percent(p))]), [0, 2, ...watch.map((_, i) => 3 + i)]));
     }

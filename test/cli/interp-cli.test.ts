@@ -1,6 +1,8 @@
 // The analysis commands as a user runs them: JSON that satisfies each tool's invariant,
 // readable tables by default, clear refusals.
 
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, root } from "./run-cli.js";
@@ -144,6 +146,14 @@ describe("analysis commands", () => {
     expect(table.stdout).toMatch(/steering at blocks\.1\.hook_resid_pre: \+1\.00 × the stream on "<bos> hoy" − on "<bos> ayer"/);
     expect(table.stdout).toMatch(/KL\(steered ‖ unsteered\)/);
     expect(table.stdout).toMatch(/unsteered  también/);
+    const dir = mkdtempSync(join(tmpdir(), "minigpt-steer-"));
+    const plotted = shipped.run("steer", ...flags, "--svg", join(dir, "sweep.svg"), "--watch", "caminaron");
+    expect(plotted.stdout).toMatch(/the sweep plotted: .*sweep\.svg/);
+    expect(plotted.stdout).toMatch(/^\+4\.00  caminan /m); // the default sweep: −2 to 4 times the scale, in halves
+    const svg = readFileSync(join(dir, "sweep.svg"), "utf8");
+    expect(svg).toMatch(/^<svg/);
+    for (const t of ["caminaron", "caminan", "también"]) expect(svg).toContain(t); // asked for, and each that leads at some scale
+    rmSync(dir, { recursive: true, force: true });
     const f = shipped.json<{ hook: string; scale: number; vector: number[] }>("steer", "--text", "<bos> ayer , ellos", "--feature", "3", "--sae", join(root, "checkpoints/minigpt-sae.safetensors"));
     expect(f.hook).toBe("blocks.1.hook_resid_post");
     expect(Math.hypot(...f.vector)).toBeCloseTo(1, 6);
@@ -160,7 +170,8 @@ describe("analysis commands", () => {
     refuse([...flags, "--hook", "pattern"], /--hook pattern: expected one of resid_pre/);
     refuse([...flags, "--layer", "2"], /--layer 2: this model has 2 blocks/);
     refuse([...flags, "--scale", "big"], /--scale big: expected a number/);
-    refuse([...flags, "--scales", "1,2"], /--scales sets the scales of --sweep/);
+    refuse([...flags, "--scales", "1,2"], /--scales goes with --sweep/);
+    refuse([...flags, "--svg", "/no/such/dir/sweep.svg"], /--svg \/no\/such\/dir\/sweep\.svg: the directory .* does not exist/);
     const unknown = shipped.run("steer", "--towards", "hoy", "--away", "zzz"); // bad input, as in every command: exit 1
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown word "zzz"/);
