@@ -260,6 +260,34 @@ describe("the streaming import (the page's: each tensor read when its weight is 
   });
 });
 
+describe("the import's own reads become weights; the caller's bytes never do", () => {
+  it("a fresh read that lands value for value is the parameter's array (GPT-2's MLP and embedding), a fused or reshaped one is copied; bytes in memory are copied", async () => {
+    const made = makeFolder("gpt2", new Rng(5), "F32");
+    const bytes = made.folder.weights.get("model.safetensors") as Uint8Array;
+    const returned = new Set<ArrayBufferLike>();
+    const fresh = (s: number, e: number): Uint8Array => {
+      const b = bytes.slice(s, e);
+      returned.add(b.buffer);
+      return b;
+    };
+    const viaAsync = await importHfAsync({ ...made.folder, weights: new Map([["model.safetensors", { size: bytes.length, read: async (s: number, e: number) => fresh(s, e) }]]) });
+    const viaReader = importHf({ ...made.folder, weights: new Map([["model.safetensors", { size: bytes.length, read: fresh }]]) });
+    const inMemory = importHf(made.folder);
+    for (const { model } of [viaAsync, viaReader]) {
+      const sd = model.stateDict();
+      for (const name of ["embed.W_E", "blocks.0.mlp.W_in", "blocks.0.mlp.W_out"]) expect(returned.has(sd.get(name)!.data.buffer), name).toBe(true);
+      expect(returned.has(sd.get("blocks.0.attn.W_Q")!.data.buffer)).toBe(false); // c_attn split into heads: copied
+      for (const [name, t] of inMemory.model.stateDict()) expect(Array.from(sd.get(name)!.data), name).toEqual(Array.from(t.data));
+    }
+    const before = bytes.slice();
+    for (const [, t] of inMemory.model.stateDict()) {
+      expect(t.data.buffer).not.toBe(bytes.buffer);
+      t.data.fill(7); // the model's weights are its own: the caller's bytes do not move
+    }
+    expect(Buffer.compare(Buffer.from(bytes), Buffer.from(before))).toBe(0);
+  });
+});
+
 describe("bad folders are refused whole, naming the file and the tensor or key", () => {
   const rng = new Rng(77);
   const base = (): Made => makeFolder("gpt_neox", rng, "F32");
