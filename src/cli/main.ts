@@ -11,6 +11,7 @@ import { decomposeCommand } from "./decompose.js";
 import { budgetCommand, lensCommand } from "./lens.js";
 import { neuronsCommand } from "./neurons.js";
 import { steerCommand } from "./steer.js";
+import { probeCommand } from "./probe.js";
 import { patchCommand } from "./patch.js";
 import { patternsCommand } from "./patterns.js";
 import type { Command } from "./command.js";
@@ -31,7 +32,7 @@ import { vocabCommand } from "./vocab.js";
 
 const COMMANDS: readonly Command[] = [
   traceCommand, inventoryCommand, initCommand, forwardCommand, causalityCommand, trainCommand, generateCommand,
-  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, circuitsCommand, ablateCommand, neuronsCommand, steerCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
+  decomposeCommand, lensCommand, budgetCommand, attributeCommand, patternsCommand, headsCommand, circuitsCommand, ablateCommand, neuronsCommand, steerCommand, probeCommand, saeCommand, labCommand, patchCommand, bandwidthCommand, exportOnnxCommand,
   importCommand, exportHfCommand, vocabCommand,
 ];
 

@@ -171,6 +171,33 @@ export function steeringSweepSpec(points: readonly { scale: number; token: strin
   };
 }
 
+/** Linear probes: held-out accuracy per stream state, trained model and control, one panel per property (the majority class dashed). */
+export function probeSpec(points: readonly { property: string; state: string; order: number; model: string; accuracy: number }[], majorities: readonly { property: string; majority: number }[]): TopLevelSpec {
+  const majority = new Map(majorities.map((m) => [m.property, m.majority]));
+  const states = [...new Map(points.map((p) => [p.order, p.state])).entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "minigpt probe", subtitle: ["held-out accuracy of a linear probe at the token before each verb", "dashed: always answering the most frequent class"], anchor: "start" },
+    config: { font: "sans-serif", legend: { orient: "top" } },
+    data: { values: points.map((p) => ({ ...p, majority: majority.get(p.property) ?? 0 })) },
+    facet: { column: { field: "property", type: "nominal", title: null, sort: majorities.map((m) => m.property) } },
+    spec: {
+      width: 200, height: 180,
+      layer: [
+        { mark: { type: "rule", strokeDash: [4, 3], color: "#888" }, encoding: { y: { field: "majority", type: "quantitative", aggregate: "max" } } },
+        {
+          mark: { type: "line", point: true, strokeWidth: 1.5 },
+          encoding: {
+            x: { field: "state", type: "ordinal", title: null, sort: states, axis: { labelAngle: -40 } },
+            y: { field: "accuracy", type: "quantitative", title: "held-out accuracy", scale: { domain: [0, 1] } },
+            color: { field: "model", type: "nominal", title: null, scale: { domain: ["trained", "untrained (control)"], range: ["#1f77b4", "#aaaaaa"] } },
+          },
+        },
+      ],
+    },
+  };
+}
+
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   return view.toSVG();

@@ -160,6 +160,23 @@ export class TrainingStream {
   }
 }
 
+/** What a probe of the verb grammar may ask of the position before a verb: the tense, person and number, or language it must take. */
+export type GrammarProperty = "tense" | "agreement" | "lang";
+export const GRAMMAR_CLASSES: Readonly<Record<GrammarProperty, readonly string[]>> = {
+  tense: ["past", "present"],
+  agreement: ["1sg", "2sg", "3sg", "1pl", "2pl", "3pl"],
+  lang: ["en", "es"],
+};
+
+/**
+ * Probe items from examples: at the token before each verb — where the model must already know
+ * the verb's form to predict it — the property the verb takes, as a class of GRAMMAR_CLASSES.
+ */
+export function grammarProbeItems(examples: readonly Example[], property: GrammarProperty): { ids: number[]; position: number; label: number }[] {
+  const classes = GRAMMAR_CLASSES[property];
+  return examples.flatMap((ex) => ex.verbs.map((v) => ({ ids: ex.ids.slice(0, v.position), position: v.position - 1, label: classes.indexOf(v[property]) })));
+}
+
 /** The longest sequence the grammar can produce (fits context_len 32). */
 export const MAX_SEQUENCE_LENGTH = 1 + 2 * (1 + 1 + 2 * (2 + 2 + 1) + 1 + 1) + 1;
 

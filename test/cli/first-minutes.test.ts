@@ -61,4 +61,4 @@ describe("the command line's first ten minutes", () => {
   });
 });
 
-const COMMANDS = ["trace", "inventory", "init", "forward", "generate", "decompose", "lens", "budget", "attribute", "patterns", "patch", "bandwidth", "heads", "circuits", "ablate", "neurons", "steer", "sae", "lab", "causality", "export-onnx", "import", "export-hf", "train", "vocab"];
+const COMMANDS = ["trace", "inventory", "init", "forward", "generate", "decompose", "lens", "budget", "attribute", "patterns", "patch", "bandwidth", "heads", "circuits", "ablate", "neurons", "steer", "probe", "sae", "lab", "causality", "export-onnx", "import", "export-hf", "train", "vocab"];

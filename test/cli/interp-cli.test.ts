@@ -176,6 +176,28 @@ describe("analysis commands", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown word "zzz"/);
   });
+  it("probe: held-out accuracy per state beside the untrained control, as JSON and a table, and plotted; bad properties refused", () => {
+    const shipped = cli({ cwd: root, extra: ["--checkpoint", join(root, "checkpoints/minigpt.safetensors")] });
+    const r = shipped.json<{ probes: { property: string; classes: string[]; trained: { majority: number; states: { state: string; test: number }[] }; control: { states: { test: number }[] } }[] }>("probe", "--property", "tense", "--sentences", "60");
+    expect(r.probes.map((p) => p.property)).toEqual(["tense"]);
+    const [p] = r.probes;
+    expect(p!.classes).toEqual(["past", "present"]);
+    expect(p!.trained.states.map((s) => s.state)).toEqual(["h₀ (embed)", "after attn 0", "after mlp 0", "after attn 1", "after mlp 1"]);
+    expect(p!.trained.states[1]!.test).toBeGreaterThan(0.9);
+    expect(p!.control.states).toHaveLength(5);
+    const dir = mkdtempSync(join(tmpdir(), "minigpt-probe-"));
+    const table = shipped.run("probe", "--property", "agreement", "--sentences", "40", "--svg", join(dir, "probe.svg"));
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/person and number \(1sg, 2sg, 3sg, 1pl, 2pl, 3pl\)/);
+    expect(table.stdout).toMatch(/^after attn 0 +\d+% +\d+% /m);
+    expect(readFileSync(join(dir, "probe.svg"), "utf8")).toMatch(/^<svg[\s\S]*untrained \(control\)/);
+    rmSync(dir, { recursive: true, force: true });
+    for (const [args, message] of [[["--property", "mood"], /--property mood: expected one of tense, agreement, lang/], [["--sentences", "5"], /--sentences 5: expected an integer ≥ 10/]] as const) {
+      const e = shipped.run("probe", ...args);
+      expect(e.code).toBe(2);
+      expect(e.stderr).toMatch(message);
+    }
+  });
   it("bandwidth: 5 writers per stream dimension in each block of the locked model", () => {
     const b = json<{ blocks: { ratio: number; headOverlap: number[][] }[] }>("bandwidth");
     expect(b.blocks.map((x) => x.ratio)).toEqual([5, 5]);
