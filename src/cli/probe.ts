@@ -4,11 +4,9 @@
 
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { probeStates, relabel, streamFeatures, type ProbeReport } from "../interp/probe.js";
-import { streamStates } from "../interp/stream.js";
+import { probeProperties, type ProbeReport } from "../interp/probe.js";
 import { MiniGPT } from "../model/minigpt.js";
-import { Rng } from "../tensor/index.js";
-import { GRAMMAR_CLASSES, grammarProbeItems, sampleExample, validationSet, type GrammarProperty } from "../train/corpus.js";
+import { GRAMMAR_CLASSES, grammarProbeSets, type GrammarProperty } from "../train/corpus.js";
 import { usesVerbGrammar } from "../train/tokenizer.js";
 import { str, type Command } from "./command.js";
 import { displayPath, openCheckpoint, parseInteger, printJson, table, UsageError, writeFileAtomic } from "./common.js";
@@ -38,28 +36,12 @@ export const probeCommand: Command = {
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
     if (!usesVerbGrammar(tok, model.config.vocab_size)) throw new UsageError("probes need labelled positions: this model does not use the verb grammar's vocabulary");
     const control = new MiniGPT(model.config, { seed: 0 });
-    const rng = new Rng(7);
-    const train = Array.from({ length: n }, () => sampleExample(rng, "train"));
-    const test = validationSet(200);
+    const sets = grammarProbeSets(n);
     const asked = property === undefined ? PROPERTIES : [property as GrammarProperty];
-    // the positions are the same for every property (the token before each verb): one forward each, per model
-    const bar = values["json"] ? null : new ProgressBar(2 + 2 * asked.length); // --json: stdout alone, no stderr
-    const states = streamStates(model.config);
-    const features = [model, control].map((m, i) => {
-      const f = { train: streamFeatures(m, grammarProbeItems(train, "tense")), test: streamFeatures(m, grammarProbeItems(test, "tense")) };
-      bar?.update(i + 1, "steps");
-      return f;
-    });
-    const reports = asked.map((p, i) => {
-      const labels = (examples: typeof train): Int32Array => Int32Array.from(grammarProbeItems(examples, p), (it) => it.label);
-      const [yTrain, yTest] = [labels(train), labels(test)], C = GRAMMAR_CLASSES[p].length;
-      const [trained, untrained] = features.map((f, j) => {
-        const r = probeStates(states, relabel(f.train, yTrain), relabel(f.test, yTest), C);
-        bar?.update(3 + 2 * i + j, "steps");
-        return r;
-      });
-      return { property: p, classes: GRAMMAR_CLASSES[p], positions: { train: yTrain.length, test: yTest.length }, trained: trained!, control: untrained! };
-    });
+    const properties = asked.map((p) => ({ classes: GRAMMAR_CLASSES[p].length, ...sets.labels[p] }));
+    const bar = values["json"] ? null : new ProgressBar(2 * (2 + asked.length)); // --json: stdout alone, no stderr
+    const [trained, untrained] = [model, control].map((m, j) => probeProperties(m, sets.train, sets.test, properties, { onProgress: (done, total) => bar?.update(j * total + done, "steps") }));
+    const reports = asked.map((p, i) => ({ property: p, classes: GRAMMAR_CLASSES[p], positions: { train: sets.train.length, test: sets.test.length }, trained: trained![i]!, control: untrained![i]! }));
     bar?.finish();
     if (svg !== undefined) {
       const points = reports.flatMap((r) => (["trained", "control"] as const).flatMap((which) => r[which].states.map((s) => ({ property: TITLES[r.property], state: s.state.label, order: s.state.index, model: which === "trained" ? "trained" : "untrained (control)", accuracy: s.test }))));
@@ -67,11 +49,11 @@ export const probeCommand: Command = {
     }
     if (values["json"]) {
       const plain = (r: ProbeReport) => ({ majority: r.majority, states: r.states.map((s) => ({ state: s.state.label, hook: s.state.hook, train: s.train, test: s.test })) });
-      printJson({ checkpoint: path, sentences: { train: n, test: test.length }, probes: reports.map((r) => ({ ...r, trained: plain(r.trained), control: plain(r.control) })) });
+      printJson({ checkpoint: path, sentences: sets.sentences, probes: reports.map((r) => ({ ...r, trained: plain(r.trained), control: plain(r.control) })) });
       return;
     }
     const lines = [
-      `${path}  ·  linear probes at the token before each verb: fitted on ${n} training sentences, scored on ${test.length} held-out ones`,
+      `${path}  ·  linear probes at the token before each verb: fitted on ${n} training sentences, scored on ${sets.sentences.test} held-out ones`,
       "control: the same probes on the untrained model of this config (seed 0) — what the stream of these tokens gives away without training",
     ];
     for (const r of reports) {

@@ -200,6 +200,27 @@ export function probeStates(states: readonly StreamState[], train: readonly Prob
   };
 }
 
+/**
+ * Several properties of the same positions: the stream taken once (a forward per item), then a
+ * probe per state and property. `onProgress(done, total)` counts the forwards' two sets and the properties.
+ */
+export function probeProperties(
+  model: MiniGPT, train: readonly ProbeItem[], test: readonly ProbeItem[],
+  properties: readonly { readonly classes: number; readonly train: Int32Array; readonly test: Int32Array }[],
+  { onProgress, ...options }: ProbeOptions & { onProgress?: (done: number, total: number) => void } = {},
+): ProbeReport[] {
+  const total = 2 + properties.length, states = streamStates(model.config);
+  const a = streamFeatures(model, train);
+  onProgress?.(1, total);
+  const b = streamFeatures(model, test);
+  onProgress?.(2, total);
+  return properties.map((p, i) => {
+    const r = probeStates(states, relabel(a, p.train), relabel(b, p.test), p.classes, options);
+    onProgress?.(3 + i, total);
+    return r;
+  });
+}
+
 /** A probe per stream state of `model`, fitted on the `train` items and scored on them and on `test`. */
 export function probeStream(model: MiniGPT, train: readonly ProbeItem[], test: readonly ProbeItem[], classes: number, options: ProbeOptions = {}): ProbeReport {
   return probeStates(streamStates(model.config), streamFeatures(model, train), streamFeatures(model, test), classes, options);

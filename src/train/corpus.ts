@@ -177,6 +177,27 @@ export function grammarProbeItems(examples: readonly Example[], property: Gramma
   return examples.flatMap((ex) => ex.verbs.map((v) => ({ ids: ex.ids.slice(0, v.position), position: v.position - 1, label: classes.indexOf(v[property]) })));
 }
 
+/** Probe positions from `sentences` training sentences (seeded) and the held-out set, with every property's classes. */
+export interface GrammarProbeSets {
+  readonly sentences: { readonly train: number; readonly test: number };
+  readonly train: { ids: number[]; position: number; label: number }[];
+  readonly test: { ids: number[]; position: number; label: number }[];
+  readonly labels: Readonly<Record<GrammarProperty, { readonly train: Int32Array; readonly test: Int32Array }>>;
+}
+
+export function grammarProbeSets(sentences: number, seed = 7, heldOut = 200): GrammarProbeSets {
+  const rng = new Rng(seed);
+  const train = Array.from({ length: sentences }, () => sampleExample(rng, "train")), test = validationSet(heldOut);
+  const labels = (examples: Example[], p: GrammarProperty): Int32Array => Int32Array.from(grammarProbeItems(examples, p), (it) => it.label);
+  const props = Object.keys(GRAMMAR_CLASSES) as GrammarProperty[];
+  return {
+    sentences: { train: sentences, test: heldOut },
+    // the positions are the same for every property (the token before each verb)
+    train: grammarProbeItems(train, "tense"), test: grammarProbeItems(test, "tense"),
+    labels: Object.fromEntries(props.map((p) => [p, { train: labels(train, p), test: labels(test, p) }])) as GrammarProbeSets["labels"],
+  };
+}
+
 /** The longest sequence the grammar can produce (fits context_len 32). */
 export const MAX_SEQUENCE_LENGTH = 1 + 2 * (1 + 1 + 2 * (2 + 2 + 1) + 1 + 1) + 1;
 

@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { blockBudget, contrastVector, featureDirection, generate, kernels, parameterChecksum, setKernels, softmaxVec, specialTokens, steeringEffect, steeringHooks, topK, tunedDecode } from "../../src/index.js";
+import { blockBudget, contrastVector, grammarProbeSets, GRAMMAR_CLASSES, MiniGPT, probeProperties, featureDirection, generate, kernels, parameterChecksum, setKernels, softmaxVec, specialTokens, steeringEffect, steeringHooks, topK, tunedDecode } from "../../src/index.js";
 import { Analyst, Superseded, type Port } from "../../web/src/lib/analyst.js";
 import { analyse, CANONICAL_TEXT, packView, readText, unpackView } from "../../web/src/lib/compute.js";
 import { LESSONS } from "../../web/src/lib/lessons.js";
@@ -112,6 +112,20 @@ describe("the analysis worker's transport", () => {
     const g = steeringEffect(loaded.model, ids, { hook: f.hook, vector: featureDirection(loaded.sae!, 3), scale: f.activationNorm / 4 });
     expect(f.kl).toBeCloseTo(g.kl, 12);
     await expect(remote.run("steer", loaded, "steer", null, ids, { kind: "contrast", towards, away, hook: "blocks.0.attn.hook_z" }, 1)).rejects.toThrow(/cannot steer at/);
+  });
+  it("probes through the worker: the library's held-out accuracies for the model and for the untrained control", async () => {
+    const remote = new Analyst(inProcess().port, 0);
+    const r = await remote.run("probes", loaded, "probes", null, 30);
+    const sets = grammarProbeSets(30);
+    const props = (["tense", "agreement", "lang"] as const).map((p) => ({ classes: GRAMMAR_CLASSES[p].length, ...sets.labels[p] }));
+    const trained = probeProperties(loaded.model, sets.train, sets.test, props), control = probeProperties(new MiniGPT(loaded.model.config, { seed: 0 }), sets.train, sets.test, props);
+    expect(r.properties.map((p) => p.property)).toEqual(["tense", "agreement", "lang"]);
+    r.properties.forEach((p, i) => {
+      expect(p.trained).toEqual(trained[i]!.states.map((s) => s.test));
+      expect(p.control).toEqual(control[i]!.states.map((s) => s.test));
+      expect(p.majority).toBe(trained[i]!.majority);
+    });
+    expect(r.states.map((s) => s.after)).toEqual(["embed", "attn", "mlp", "attn", "mlp"]);
   });
   it("a request still waiting when its channel asks again is replaced; other channels are not", async () => {
     const { port, sent } = inProcess();

@@ -606,6 +606,21 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.close();
   });
 
+  it("probes: fitted when asked, the CLI's held-out accuracies for the model and the untrained control", async () => {
+    const { page, errors } = await open();
+    await page.locator("[data-panel=probes]").scrollIntoViewIfNeeded();
+    await page.click("[data-testid=probes-run]");
+    await page.waitForSelector("[data-testid=probes] td[data-property]", { timeout: 60_000 });
+    const shown = await page.$$eval("[data-testid=probes] td[data-property]", (els) => els.map((e) => [e.getAttribute("data-property"), Number(e.getAttribute("data-trained")), Number(e.getAttribute("data-control"))] as const));
+    const cli_ = cli({ cwd: root }).json<{ probes: { property: string; trained: { states: { test: number }[] }; control: { states: { test: number }[] } }[] }>("probe", "--sentences", "200");
+    // the page lists state by state, property by property: 5 × 3 cells
+    const byState = [0, 1, 2, 3, 4].flatMap((k) => cli_.probes.map((p) => [p.property, p.trained.states[k]!.test, p.control.states[k]!.test] as const));
+    expect(shown).toHaveLength(15);
+    expect(shown).toEqual(byState);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("the tuned lens shipped with the model reads the grid differently from the logit lens; attribution patching fills every cell from one backward pass; edge attribution patching gives the library's 16 head-to-head edges", async () => {
     const { page, errors } = await open();
     await page.check("[data-testid=show-lens]");
@@ -804,6 +819,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
       await page.waitForSelector("[data-testid=ablation] tr[data-component]");
       await page.locator("[data-panel=steering]").scrollIntoViewIfNeeded();
       await page.waitForSelector("[data-testid=steer-table]");
+      await page.locator("[data-panel=probes]").scrollIntoViewIfNeeded();
       await page.addScriptTag({ path: join(root, "node_modules/axe-core/axe.min.js") });
       const found = await page.evaluate(async () => {
         const r = await (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document);
@@ -811,6 +827,9 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
       });
       expect(found, where).toEqual([]);
     };
+    await page.locator("[data-panel=probes]").scrollIntoViewIfNeeded(); // the probes' table in the audit too (fitted once)
+    await page.click("[data-testid=probes-run]");
+    await page.waitForSelector("[data-testid=probes] td[data-property]", { timeout: 60_000 });
     await audit("shipped model, English");
     await page.click("[data-testid=lang]");
     await audit("shipped model, Spanish");

@@ -5,8 +5,8 @@
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
   ablationScan, activationsFile, composition, copyingScores, halfLength, inductionSet, ovCircuitRows, describeHook, describeModel, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, specialTokens, splitWords, tokenLabel, Tokenizer, topK, usesVerbGrammar,
-  contrastVector, featureDirection, steerableHooks, steeringEffect, steeringHooks,
-  Tensor, ActivationCache, VOCAB, type Composition, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, type MiniGPT, type ModelConfig, type TextTokenizer,
+  contrastVector, featureDirection, steerableHooks, steeringEffect, steeringHooks, grammarProbeSets, probeProperties, GRAMMAR_CLASSES, type GrammarProperty,
+  Tensor, ActivationCache, VOCAB, type Composition, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
 import { sessionThreads } from "./threads.js";
@@ -492,6 +492,38 @@ export function steer({ model, tok, metadata, sae }: Loaded, ids: number[], dire
   return {
     hook, addedNorm: e.addedNorm, activationNorm: e.activationNorm, kl: e.kl, before: top(e.before), after: top(e.after),
     raised: effects(e.raised), lowered: effects(e.lowered), prompt: ids, plain: continuation(false), steered: continuation(true),
+  };
+}
+
+/** Held-out accuracy of linear probes per stream state, for the trained model and the untrained control (minigpt probe). */
+export interface ProbeView {
+  /** Each state as the grid names it (stateLabel). */
+  readonly states: { readonly layer: number; readonly after: "embed" | "attn" | "mlp" | "block" }[];
+  readonly sentences: { readonly train: number; readonly test: number };
+  readonly properties: { readonly property: GrammarProperty; readonly classes: readonly string[]; readonly majority: number; readonly trained: number[]; readonly control: number[] }[];
+}
+
+/** Whether the probes view applies: the model speaks the verb grammar, whose sentences label the positions. */
+export function probesApply({ model, tok }: Loaded): boolean {
+  return usesVerbGrammar(tok, model.config.vocab_size);
+}
+
+/**
+ * `minigpt probe` on a verb-grammar model: at the token before each verb, a probe per state for the
+ * verb's tense, person and number, and language — the model's and the untrained model's (seed 0).
+ * Fewer training sentences than the CLI's 400 by default: the page's figures come in half the time.
+ */
+export function probes({ model }: Loaded, sentences = 200): ProbeView {
+  const sets = grammarProbeSets(sentences);
+  const names = Object.keys(GRAMMAR_CLASSES) as GrammarProperty[];
+  const asked = names.map((p) => ({ classes: GRAMMAR_CLASSES[p].length, ...sets.labels[p] }));
+  const [trained, control] = [model, new MiniGPT(model.config, { seed: 0 })].map((m) => probeProperties(m, sets.train, sets.test, asked));
+  return {
+    states: trained![0]!.states.map(({ state }) => ({ layer: state.layer, after: state.after })), sentences: sets.sentences,
+    properties: names.map((property, i) => ({
+      property, classes: GRAMMAR_CLASSES[property], majority: trained![i]!.majority,
+      trained: trained![i]!.states.map((s) => s.test), control: control![i]!.states.map((s) => s.test),
+    })),
   };
 }
 

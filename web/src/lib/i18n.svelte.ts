@@ -103,6 +103,18 @@ const STRINGS = {
   heads: ["Heads by what they do", "Cabezas según lo que hacen"],
   headsHelp: ["On 16 random token sequences repeated twice (seed 0, as `minigpt heads`): how much each head attends to the previous position, to the same token earlier, and to the token after it (the induction pattern). 1 = always. Click a head to open its pattern.", "Sobre 16 secuencias aleatorias repetidas dos veces (semilla 0, como `minigpt heads`): cuánto atiende cada cabeza a la posición anterior, al mismo token antes, y al token que lo siguió (el patrón de inducción). 1 = siempre. Pulsa una cabeza para abrir su patrón."],
   headsRun: ["Measure the heads", "Medir las cabezas"],
+  probes: ["Linear probes: what the stream holds", "Sondas lineales: lo que contiene el flujo"],
+  probesHelp: [
+    "At the token before each verb, a logistic regression per stream state learns the verb's tense, person and number, or language, and is scored on held-out sentences. Beside it (grey), the same probe on the untrained model of this shape: what the stream of these tokens gives away without training. Readable is not used: steering and patching ask that. As `minigpt probe`.",
+    "En el token anterior a cada verbo, una regresión logística por estado del flujo aprende el tiempo, la persona y el número, o el idioma del verbo, y se puntúa en frases reservadas. A su lado (en gris), la misma sonda sobre el modelo sin entrenar de esta forma: lo que el flujo de estos tokens delata sin entrenamiento. Legible no es usado: eso lo preguntan el steering y el patching. Como `minigpt probe`.",
+  ],
+  probesRun: ["Fit the probes", "Ajustar las sondas"],
+  probesRunning: ["Fitting…", "Ajustando…"],
+  probeTense: ["tense", "tiempo"],
+  probeAgreement: ["person and number", "persona y número"],
+  probeLang: ["language", "idioma"],
+  probeMajority: ["most frequent class:", "clase más frecuente:"],
+  probesLegend: ["Held-out accuracy: this model (the number and the blue bar), the untrained control (grey). Sentences fitted on / held out", "Acierto en frases reservadas: este modelo (la cifra y la barra azul), el control sin entrenar (gris). Frases de ajuste / reservadas"],
   steering: ["Steering: add a direction to the stream", "Steering: sumar una dirección al flujo"],
   steeringHelp: [
     "Activation addition: the stream on one text minus the stream on another (at their last positions), or an SAE feature's direction, added times the scale at every position of the input, at one hook point. What the model then predicts next and how it goes on (greedy) shows what that direction means to the layers after it. As `minigpt steer`.",
