@@ -45,7 +45,8 @@ export const steerCommand: Command = {
     if (ids.length > c.context_len) throw new UsageError(`the input has ${ids.length} tokens; this model's context is ${c.context_len}`);
     const towards = str(values, "towards"), away = str(values, "away"), feature = str(values, "feature");
     const contrast = towards !== undefined || away !== undefined;
-    if (contrast === (feature !== undefined)) throw new UsageError("give a direction: --towards \"…\" with --away \"…\", or --feature I with --sae FILE");
+    if (contrast && feature !== undefined) throw new UsageError("give one direction: --towards/--away or --feature, not both");
+    if (!contrast && feature === undefined) throw new UsageError("give a direction: --towards \"…\" with --away \"…\", or --feature I with --sae FILE");
     const at = str(values, "at") ?? "last";
     if (at !== "last" && at !== "mean") throw new UsageError(`--at ${at}: expected last or mean`);
 

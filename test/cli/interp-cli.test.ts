@@ -165,6 +165,7 @@ describe("analysis commands", () => {
     };
     refuse([], /give a direction/);
     refuse(["--towards", "hoy"], /needs both --towards/);
+    refuse([...flags, "--feature", "3"], /one direction: --towards\/--away or --feature, not both/);
     refuse(["--feature", "3"], /--sae FILE/);
     refuse(["--feature", "3", "--sae", join(root, "checkpoints/minigpt-sae.safetensors"), "--layer", "0"], /--layer goes with --towards/);
     refuse([...flags, "--hook", "pattern"], /--hook pattern: expected one of resid_pre/);
