@@ -514,6 +514,16 @@ export function probesApply({ model, tok }: Loaded): boolean {
  * Fewer training sentences than the CLI's 400 by default: the page's figures come in half the time.
  */
 export function probes({ model }: Loaded, sentences = 200): ProbeView {
+  // the view and the lesson's questions ask for the same figures: fitted once per model
+  const done = probesFitted.get(model)?.get(sentences);
+  if (done !== undefined) return done;
+  const view = fitProbes(model, sentences);
+  probesFitted.set(model, (probesFitted.get(model) ?? new Map<number, ProbeView>()).set(sentences, view));
+  return view;
+}
+const probesFitted = new WeakMap<MiniGPT, Map<number, ProbeView>>();
+
+function fitProbes(model: MiniGPT, sentences: number): ProbeView {
   const sets = grammarProbeSets(sentences);
   const names = Object.keys(GRAMMAR_CLASSES) as GrammarProperty[];
   const asked = names.map((p) => ({ classes: GRAMMAR_CLASSES[p].length, ...sets.labels[p] }));

@@ -67,10 +67,11 @@ export type Jobs = typeof JOBS;
 /**
  * The jobs that cost one forward or less: on a small model the page runs these in its own thread,
  * within the keystroke's frame; the others (patching's many runs, causality's second input, the
- * SAE's index, head scores, sampling) go to the worker whatever the model's size.
+ * SAE's index, head scores, sampling, lesson answers — some fit probes for seconds) go to the
+ * worker whatever the model's size.
  */
 export type JobName = keyof Jobs;
-export const LIGHT: ReadonlySet<JobName | "analyse"> = new Set<JobName | "analyse">(["analyse", "lens", "budget", "latentsAt", "neurons", "lessonAnswer"]);
+export const LIGHT: ReadonlySet<JobName | "analyse"> = new Set<JobName | "analyse">(["analyse", "lens", "budget", "latentsAt", "neurons"]);
 /** A job's arguments after its context. */
 export type JobArgs<K extends JobName> = Jobs[K] extends (c: JobContext, ...args: infer A) => unknown ? A : never;
 export type JobResult<K extends JobName> = ReturnType<Jobs[K]>;

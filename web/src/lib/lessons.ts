@@ -5,14 +5,14 @@
 // in the page — computed here, in Node-testable code, not written down. English and Spanish.
 
 import { describeModel, formulaCount, GPT2_SMALL, inventory } from "minigpt";
-import { budget, causalityHolds, decomposition, headCircuits, headDetection, lastState, lensGrid, ovRows, type StreamView } from "./compute.js";
+import { budget, causalityHolds, decomposition, headCircuits, headDetection, lastState, lensGrid, ovRows, probes, probesApply, signed, steer, steeringPoints, type ProbeView, type StreamView } from "./compute.js";
 import type { Loaded } from "./models.js";
 
 /** English and Spanish. */
 export type Text2 = readonly [string, string];
 
 /** The views a step can bring into focus (each is a section of the page with data-panel = this). */
-export type Panel = "grid" | "vector" | "budget" | "attention" | "architecture" | "causality" | "heads" | "circuits";
+export type Panel = "grid" | "vector" | "budget" | "attention" | "architecture" | "causality" | "heads" | "circuits" | "probes" | "steering";
 
 /** What a question's answer needs: the model and the analysed input. */
 export interface LessonContext {
@@ -31,9 +31,9 @@ export interface LessonStep {
 }
 
 export interface Lesson {
-  readonly id: "residual" | "minigpt" | "induction";
+  readonly id: "residual" | "minigpt" | "induction" | "directions";
   /** The model the lesson is about, loaded when it starts (default: whatever the page holds). */
-  readonly model?: "induction";
+  readonly model?: "induction" | "shipped";
   readonly title: Text2;
   /** Where the course teaches it. */
   readonly source: Text2;
@@ -92,6 +92,15 @@ export function inductionCircuit(ctx: LessonContext) {
 }
 
 const headList = (layer: number, hs: readonly { head: number; score: number }[]): string => hs.map((h) => `${layer}.${h.head} (${h.score.toFixed(2)})`).join(", ");
+
+/** A stream state's name in both languages, as the grid writes it. */
+function stateNames(part: ProbeView["states"][number]): Text2 {
+  if (part.after === "embed") return ["h₀ (embed)", "h₀ (embedding)"];
+  const [en, es] = { attn: ["after attn", "tras attn"], mlp: ["after mlp", "tras mlp"], block: ["after block", "tras el bloque"] }[part.after];
+  return [`${en} ${part.layer}`, `${es} ${part.layer}`];
+}
+
+const notGrammar: Text2 = ["This lesson reads the verb grammar's sentences: load the shipped model.", "Esta lección lee las frases de la gramática verbal: carga el modelo incluido."];
 
 export const LESSONS: readonly Lesson[] = [
   {
@@ -393,6 +402,79 @@ export const LESSONS: readonly Lesson[] = [
             return [
               `The same token: copying scores ${copying} (+1 = raises exactly what it attends to); head ${c.last}.${h.head} raises the attended token itself most for ${self} of the ${sources.length} distinct tokens of this input.`,
               `El mismo token: puntuaciones de copia ${copying} (+1 = sube justo aquello a lo que atiende); la cabeza ${c.last}.${h.head} sube sobre todo el propio token atendido en ${self} de los ${sources.length} tokens distintos de esta entrada.`,
+            ];
+          },
+        },
+      },
+    ],
+  },
+  {
+    id: "directions",
+    model: "shipped",
+    title: ["Reading and writing a direction: probes and steering", "Leer y escribir una dirección: sondas y steering"],
+    source: [
+      "Course: “every interpretability technique worth knowing” — linear probes (Alain & Bengio 2016) with a control (Hewitt & Liang 2019), activation addition (Turner et al. 2023)",
+      "Curso: «toda técnica de interpretabilidad que valga la pena» — sondas lineales (Alain y Bengio 2016) con un control (Hewitt y Liang 2019), suma de activaciones (Turner et al. 2023)",
+    ],
+    steps: [
+      {
+        title: ["Is the tense in the stream?", "¿Está el tiempo verbal en el flujo?"],
+        body: [
+          "At the token before a verb the model must already know the verb's tense to predict its form. A linear probe asks whether that is written in the stream: a logistic regression per state, fitted on some sentences and scored on held-out ones. Press “Fit the probes” in the view to see every state and property.",
+          "En el token anterior a un verbo el modelo ya debe saber el tiempo del verbo para predecir su forma. Una sonda lineal pregunta si eso está escrito en el flujo: una regresión logística por estado, ajustada con unas frases y puntuada en otras reservadas. Pulsa «Ajustar las sondas» en la vista para ver cada estado y propiedad.",
+        ],
+        panel: "probes",
+        question: {
+          ask: ["From which state can a probe read the coming verb's tense?", "¿Desde qué estado puede una sonda leer el tiempo del verbo que viene?"],
+          answer: (ctx) => {
+            if (!probesApply(ctx.loaded)) return notGrammar;
+            const r = probes(ctx.loaded), t = r.properties.find((p) => p.property === "tense")!;
+            const first = t.trained.findIndex((a) => a >= 0.95);
+            if (first < 0) return [`From none: the best state reads it ${pct(Math.max(...t.trained))} of the time.`, `Desde ninguno: el mejor estado lo lee el ${pct(Math.max(...t.trained))} de las veces.`];
+            const [en, es] = stateNames(r.states[first]!);
+            return [
+              `From “${en}” on (${pct(t.trained[first]!)} of ${r.sentences.test} held-out sentences' verbs); the embedding alone gives ${pct(t.trained[0]!)}, and always answering the most frequent tense ${pct(t.majority)}.`,
+              `Desde «${es}» (${pct(t.trained[first]!)} de los verbos de ${r.sentences.test} frases reservadas); el embedding solo da ${pct(t.trained[0]!)}, y responder siempre el tiempo más frecuente ${pct(t.majority)}.`,
+            ];
+          },
+        },
+      },
+      {
+        title: ["Readable is not learned", "Legible no es aprendido"],
+        body: [
+          "A probe can read what training never put there. The control is the same probe on the untrained model of the same shape: its first attention already averages the embeddings before each position, time word and subject among them. In the view, the grey bars are the control; what training added is the gap.",
+          "Una sonda puede leer lo que el entrenamiento nunca puso ahí. El control es la misma sonda sobre el modelo sin entrenar de la misma forma: su primera atención ya promedia los embeddings anteriores a cada posición, con la palabra de tiempo y el sujeto entre ellos. En la vista, las barras grises son el control; lo que añadió el entrenamiento es la diferencia.",
+        ],
+        panel: "probes",
+        question: {
+          ask: ["For person and number, how far above the untrained model does the trained one read, state by state?", "Para persona y número, ¿cuánto por encima del modelo sin entrenar lee el entrenado, estado a estado?"],
+          answer: (ctx) => {
+            if (!probesApply(ctx.loaded)) return notGrammar;
+            const r = probes(ctx.loaded), a = r.properties.find((p) => p.property === "agreement")!;
+            const list = (lang: 0 | 1, against: string): string => r.states.map((s, k) => `${stateNames(s)[lang]}: ${pct(a.trained[k]!)} ${against} ${pct(a.control[k]!)}`).join("; ");
+            return [`${list(0, "against")}.`, `${list(1, "frente a")}.`];
+          },
+        },
+      },
+      {
+        title: ["Writing it back: steering", "Escribirlo de vuelta: steering"],
+        body: [
+          "Readable is not used either. To show the model uses a direction, add it and watch the prediction: the stream on “<bos> hoy” minus the stream on “<bos> ayer”, added at every position of the middle block's input. The steering view does this on the input, with a slider for the scale.",
+          "Legible tampoco es usado. Para mostrar que el modelo usa una dirección, súmala y mira la predicción: el flujo sobre «<bos> hoy» menos el flujo sobre «<bos> ayer», sumado en cada posición de la entrada del bloque central. La vista de steering lo hace sobre la entrada, con un deslizador para la escala.",
+        ],
+        panel: "steering",
+        question: {
+          ask: ["With hoy − ayer added twice over, which next token loses most, and which gains most?", "Con hoy − ayer sumado dos veces, ¿qué token siguiente pierde más y cuál gana más?"],
+          answer: (ctx) => {
+            if (!probesApply(ctx.loaded)) return notGrammar;
+            const tok = ctx.loaded.tok, hook = steeringPoints(ctx.loaded).initial;
+            const r = steer(ctx.loaded, ctx.view.ids, { kind: "contrast", towards: tok.encode("<bos> hoy"), away: tok.encode("<bos> ayer"), hook }, 2, 0);
+            const lost = r.lowered[0], won = r.raised[0];
+            if (lost === undefined || won === undefined) return ["Nothing moves here: try an input that ends before a verb, as the canonical one.", "Aquí no se mueve nada: prueba una entrada que acabe antes de un verbo, como la canónica."];
+            const p = (list: typeof r.before, t: string): string => pct(list.find((x) => x.token === t)?.prob ?? 0);
+            return [
+              `“${lost.token}” loses most (log-probability ${signed(lost.value, 1)}) and “${won.token}” gains most (${signed(won.value, 1)}); the top prediction goes from “${r.before[0]!.token}” (${pct(r.before[0]!.prob)}) to “${r.after[0]!.token}” (${pct(r.after[0]!.prob)}), and “${won.token}” is at ${p(r.after, won.token)}.`,
+              `«${lost.token}» es el que más pierde (log-probabilidad ${signed(lost.value, 1)}) y «${won.token}» el que más gana (${signed(won.value, 1)}); la predicción principal pasa de «${r.before[0]!.token}» (${pct(r.before[0]!.prob)}) a «${r.after[0]!.token}» (${pct(r.after[0]!.prob)}), y «${won.token}» queda en ${p(r.after, won.token)}.`,
             ];
           },
         },
