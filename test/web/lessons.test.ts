@@ -4,7 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { blockBudget, BOS, composition, copyingScores, headScores, noGrad, ovCircuitRows, softmaxVec, topK, VOCAB } from "../../src/index.js";
+import { blockBudget, BOS, composition, contrastVector, copyingScores, grammarProbeSets, headScores, MiniGPT, noGrad, ovCircuitRows, probeStream, softmaxVec, steeringEffect, topK, VOCAB } from "../../src/index.js";
 import { analyse, CANONICAL_TEXT, INDUCTION_TEXT, readText } from "../../web/src/lib/compute.js";
 import { blockDeltas, commitDepth, inductionCircuit, LESSONS } from "../../web/src/lib/lessons.js";
 import { fromCheckpointBytes } from "../../web/src/lib/models.js";
@@ -79,5 +79,36 @@ describe("the induction lesson, answered by the induction model", () => {
     expect(say(2)).toContain(`1.${h.head}: ${copyingScores(induction.model)[1]![h.head]!.toFixed(2)}`);
     // on a model without the circuit (the verb grammar's), the lesson says so instead of inventing one
     expect(lesson.steps[1]!.question!.answer(ctx)[0]).toMatch(/no induction circuit/);
+  });
+});
+
+describe("the directions lesson, answered by the shipped model", () => {
+  const lesson = LESSONS.find((l) => l.id === "directions")!;
+  const say = (i: number): string => answers.get(`directions.${i}`)![0];
+
+  it("the tense: the first state a probe reads it from, from the library's probes taken another way (item by item)", () => {
+    const sets = grammarProbeSets(200), items = (which: "train" | "test") => sets[which].map((it, n) => ({ ...it, label: sets.labels.tense[which][n]! }));
+    const r = probeStream(loaded.model, items("train"), items("test"), 2);
+    const first = r.states.findIndex((s) => s.test >= 0.95);
+    expect(first).toBe(1); // after block 0's attention
+    expect(say(0)).toContain(`From “after attn 0” on (${(100 * r.states[1]!.test).toFixed(1)}%`);
+    expect(say(0)).toContain(`the embedding alone gives ${(100 * r.states[0]!.test).toFixed(1)}%`);
+    expect(answers.get("directions.0")![1]).toContain("Desde «tras attn 0»");
+  });
+  it("person and number against the untrained control, state by state", () => {
+    const sets = grammarProbeSets(200), items = (which: "train" | "test") => sets[which].map((it, n) => ({ ...it, label: sets.labels.agreement[which][n]! }));
+    const control = probeStream(new MiniGPT(loaded.model.config, { seed: 0 }), items("train"), items("test"), 6);
+    expect(say(1)).toContain(`after mlp 1: `);
+    expect(say(1)).toContain(`against ${(100 * control.states.at(-1)!.test).toFixed(1)}%.`);
+  });
+  it("steering: hoy − ayer twice over takes most from caminaron and makes caminan the top prediction", () => {
+    const hook = "blocks.1.hook_resid_pre" as const;
+    const e = steeringEffect(loaded.model, view.ids, { hook, vector: contrastVector(loaded.model, loaded.tok.encode("<bos> hoy"), loaded.tok.encode("<bos> ayer"), hook), scale: 2 });
+    const lost = e.lowered[0]!, top = topK(e.after, 1)[0]!;
+    expect(VOCAB[lost.id]!.token).toBe("caminaron");
+    expect(VOCAB[top.id]!.token).toBe("caminan");
+    expect(say(2)).toContain(`“caminaron” loses most (log-probability −${Math.abs(lost.delta).toFixed(1)})`);
+    expect(say(2)).toContain(`to “caminan” (${(100 * top.value).toFixed(1)}%)`);
+    expect(lesson.steps[2]!.panel).toBe("steering");
   });
 });
