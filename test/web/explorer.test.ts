@@ -587,6 +587,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const names = (xs: readonly number[]): string[] => xs.map((id) => VOCAB[id]!.token);
     const contrast = run.json<Steer>("steer", "--towards", "<bos> hoy", "--away", "<bos> ayer", "--scale", "2");
     let s = await shown();
+    await page.locator("[data-panel=steering]").screenshot({ path: join(shots, "steering.png") });
     expect(s.after).toEqual(names(contrast.after.map((a) => a.id)));
     expect(s.steered).toBe(`${CANONICAL_TEXT} ${names(contrast.continuation.steered).join(" ")}`);
     // an SAE feature: the CLI's default scale is the page's 1
@@ -611,6 +612,7 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     await page.locator("[data-panel=probes]").scrollIntoViewIfNeeded();
     await page.click("[data-testid=probes-run]");
     await page.waitForSelector("[data-testid=probes] td[data-property]", { timeout: 60_000 });
+    await page.locator("[data-panel=probes]").screenshot({ path: join(shots, "probes.png") });
     const shown = await page.$$eval("[data-testid=probes] td[data-property]", (els) => els.map((e) => [e.getAttribute("data-property"), Number(e.getAttribute("data-trained")), Number(e.getAttribute("data-control"))] as const));
     const cli_ = cli({ cwd: root }).json<{ probes: { property: string; trained: { states: { test: number }[] }; control: { states: { test: number }[] } }[] }>("probe", "--sentences", "200");
     // the page lists state by state, property by property: 5 × 3 cells
