@@ -36,7 +36,7 @@ export const probeCommand: Command = {
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
     if (!usesVerbGrammar(tok, model.config.vocab_size)) throw new UsageError("probes need labelled positions: this model does not use the verb grammar's vocabulary");
     const control = new MiniGPT(model.config, { seed: 0 });
-    const sets = grammarProbeSets(n);
+    const sets = grammarProbeSets(n, { context: model.config.context_len });
     const asked = property === undefined ? PROPERTIES : [property as GrammarProperty];
     const properties = asked.map((p) => ({ classes: GRAMMAR_CLASSES[p].length, ...sets.labels[p] }));
     const bar = values["json"] ? null : new ProgressBar(2 * (2 + asked.length)); // --json: stdout alone, no stderr

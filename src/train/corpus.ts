@@ -185,15 +185,17 @@ export interface GrammarProbeSets {
   readonly labels: Readonly<Record<GrammarProperty, { readonly train: Int32Array; readonly test: Int32Array }>>;
 }
 
-export function grammarProbeSets(sentences: number, seed = 7, heldOut = 200): GrammarProbeSets {
+export function grammarProbeSets(sentences: number, { seed = 7, heldOut = 200, context = MAX_SEQUENCE_LENGTH }: { seed?: number; heldOut?: number; context?: number } = {}): GrammarProbeSets {
   const rng = new Rng(seed);
   const train = Array.from({ length: sentences }, () => sampleExample(rng, "train")), test = validationSet(heldOut);
-  const labels = (examples: Example[], p: GrammarProperty): Int32Array => Int32Array.from(grammarProbeItems(examples, p), (it) => it.label);
+  // a model with a shorter context sees only the verbs within it
+  const items = (examples: Example[], p: GrammarProperty) => grammarProbeItems(examples, p).filter((it) => it.ids.length <= context);
+  const labels = (examples: Example[], p: GrammarProperty): Int32Array => Int32Array.from(items(examples, p), (it) => it.label);
   const props = Object.keys(GRAMMAR_CLASSES) as GrammarProperty[];
   return {
     sentences: { train: sentences, test: heldOut },
     // the positions are the same for every property (the token before each verb)
-    train: grammarProbeItems(train, "tense"), test: grammarProbeItems(test, "tense"),
+    train: items(train, "tense"), test: items(test, "tense"),
     labels: Object.fromEntries(props.map((p) => [p, { train: labels(train, p), test: labels(test, p) }])) as GrammarProbeSets["labels"],
   };
 }

@@ -5,14 +5,14 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { accuracy, fitProbe, probeLoss, probePredict, probeStream, relabel, streamFeatures, type ProbeData } from "../../src/interp/probe.js";
+import { accuracy, fitProbe, probeLoss, probePredict, probeProperties, probeStream, relabel, streamFeatures, type ProbeData } from "../../src/interp/probe.js";
 import { loadCheckpoint } from "../../src/io/checkpoint.js";
 import { parseConfig } from "../../src/model/config.js";
 import { MiniGPT } from "../../src/model/minigpt.js";
 import { LOCKED } from "../../src/model/presets.js";
 import { referenceForward } from "../../src/reference/forward64.js";
 import { Rng } from "../../src/tensor/index.js";
-import { GRAMMAR_CLASSES, grammarProbeItems, sampleExample, validationSet } from "../../src/train/corpus.js";
+import { GRAMMAR_CLASSES, grammarProbeItems, grammarProbeSets, sampleExample, validationSet } from "../../src/train/corpus.js";
 import { VOCAB } from "../../src/train/vocab.js";
 
 const rng = new Rng(3);
@@ -132,6 +132,16 @@ describe("linear probes", () => {
     expect(() => streamFeatures(model, [{ ids: [1, 2], position: 2, label: 0 }])).toThrow(/position 2 is outside its 2 tokens/);
   });
 
+  it("a model with a short context is probed on the verbs within it", () => {
+    const all = grammarProbeSets(50), short = grammarProbeSets(50, { context: 8 });
+    expect(short.train.length).toBeGreaterThan(0);
+    expect(short.train.length).toBeLessThan(all.train.length);
+    for (const it of [...short.train, ...short.test]) expect(it.ids.length).toBeLessThanOrEqual(8);
+    for (const p of ["tense", "agreement", "lang"] as const) expect([short.labels[p].train.length, short.labels[p].test.length]).toEqual([short.train.length, short.test.length]);
+    const model = new MiniGPT(parseConfig({ context_len: 8 }, LOCKED, "test"), { seed: 2 });
+    const [r] = probeProperties(model, short.train, short.test, [{ classes: 2, ...short.labels.tense }]);
+    expect(r!.states).toHaveLength(5);
+  });
   it("the grammar's labels are the verbs' own features, at the token before each verb", () => {
     const examples = validationSet(30);
     for (const property of ["tense", "agreement", "lang"] as const) {

@@ -524,7 +524,7 @@ export function probes({ model }: Loaded, sentences = 200): ProbeView {
 const probesFitted = new WeakMap<MiniGPT, Map<number, ProbeView>>();
 
 function fitProbes(model: MiniGPT, sentences: number): ProbeView {
-  const sets = grammarProbeSets(sentences);
+  const sets = grammarProbeSets(sentences, { context: model.config.context_len });
   const names = Object.keys(GRAMMAR_CLASSES) as GrammarProperty[];
   const asked = names.map((p) => ({ classes: GRAMMAR_CLASSES[p].length, ...sets.labels[p] }));
   const [trained, control] = [model, new MiniGPT(model.config, { seed: 0 })].map((m) => probeProperties(m, sets.train, sets.test, asked));
