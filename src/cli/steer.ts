@@ -11,7 +11,7 @@ import { contrastVector, featureDirection, steeringEffect, steeringHooks, steeri
 import { specialTokens } from "../train/hf-tokenizer.js";
 import { usesVerbGrammar } from "../train/tokenizer.js";
 import { str, type Command } from "./command.js";
-import { displayPath, openCheckpoint, parseInteger, parseNumber, printJson, readBytes, readTokens, table, TEXT_RULE, UsageError, writeFileAtomic } from "./common.js";
+import { displayPath, openCheckpoint, parseInteger, parseNumber, printJson, readBytes, readTokens, table, UsageError, writeFileAtomic } from "./common.js";
 import { renderSvg, steeringSweepSpec } from "./plot.js";
 import { percent, readToken, signed, signedBar, tokenNamer } from "./inspect.js";
 
@@ -29,7 +29,7 @@ export const steerCommand: Command = {
     "  scaled to length 1. It is added, times --scale, at every position of the input (default scale: 1 for a difference;\n" +
     "  a quarter of the stream's mean norm there for a feature). --sweep: the prediction as the scale runs over --scales\n" +
     "  (default −2 to 4 times the scale, in halves); --svg FILE plots it: the --watch tokens and each that leads at some scale.\n" +
-    "  The continuations, unsteered and steered, are greedy unless --temperature (the same --seed for both).\n  " + TEXT_RULE,
+    "  The continuations, unsteered and steered, are greedy unless --temperature (the same --seed for both).",
   flags: {
     checkpoint: { type: "string" }, ids: { type: "string" }, text: { type: "string" }, towards: { type: "string" }, away: { type: "string" },
     feature: { type: "string" }, sae: { type: "string" }, layer: { type: "string" }, hook: { type: "string" }, at: { type: "string" },
