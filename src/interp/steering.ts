@@ -117,15 +117,16 @@ export function nextTokenProbabilities(model: MiniGPT, ids: readonly number[], s
  */
 export function steeringEffect(model: MiniGPT, ids: readonly number[], steering: Steering, { top = 5, floor = 0.01 } = {}): SteeringEffect {
   checkSteerableHook(model, steering.hook);
-  const act = model.runWithCache([...ids]).cache.get(steering.hook);
-  const d = act.shape.at(-1)!, T = act.size / d;
+  const { logits, cache } = model.runWithCache([...ids]); // the unsteered run: its logits and the activation steered
+  const act = cache.get(steering.hook);
+  const d = act.shape.at(-1)!, T = act.size / d, V = model.config.vocab_size;
   let norms = 0;
   for (let p = 0; p < T; p++) {
     let s = 0;
     for (let e = 0; e < d; e++) s += act.data[p * d + e]! ** 2;
     norms += Math.sqrt(s);
   }
-  const before = nextTokenProbabilities(model, ids), after = nextTokenProbabilities(model, ids, [steering]);
+  const before = softmax64(logits.data, logits.size - V, V), after = nextTokenProbabilities(model, ids, [steering]);
   let kl = 0;
   for (let i = 0; i < before.length; i++) if (after[i]! > 0) kl += after[i]! * (Math.log(after[i]!) - Math.log(before[i]!));
   const likely = [...before.keys()].filter((i) => before[i]! >= floor || after[i]! >= floor);
