@@ -29,4 +29,12 @@ describe("the page's generation", () => {
     const out = sample(verb, [1], { temperature: 1, topK: 0, topP: 1, seed: 1 });
     expect(out.prompt.length + out.generated.length).toBeLessThanOrEqual(LOCKED.context_len);
   });
+  it("asks for as many tokens as the panel says: fewer, or (a character model) many more than the context", () => {
+    const opts = { temperature: 1, topK: 0, topP: 1, seed: 1 };
+    expect(sample(chars, chars.tok.encode("the c"), { ...opts, maxNew: 5 }).generated).toHaveLength(5);
+    expect(sample(chars, chars.tok.encode("the c"), { ...opts, maxNew: 300 }).generated).toHaveLength(300);
+    // the same seed: the first five of a longer sample are the five of a short one
+    expect(sample(chars, chars.tok.encode("the c"), { ...opts, maxNew: 300 }).generated.slice(0, 5)).toEqual(sample(chars, chars.tok.encode("the c"), { ...opts, maxNew: 5 }).generated);
+    expect(() => sample(chars, chars.tok.encode("the c"), { ...opts, maxNew: 2.5 })).toThrow(/max-new 2.5 must be a whole number/);
+  });
 });

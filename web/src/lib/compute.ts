@@ -410,6 +410,11 @@ export function lastState(model: MiniGPT): number {
   return streamStates(model.config).length - 1;
 }
 
+/** How many tokens the generation panel asks for at first: a few lines of a character model, else 64 (a context's end stops it sooner). */
+export function defaultMaxNew({ metadata }: Pick<Loaded, "metadata">): number {
+  return metadata["task"] === "text" ? 160 : 64;
+}
+
 /** One compiled session per model the page holds (the weights of a loaded model do not change). */
 const sessions = new WeakMap<MiniGPT, InferenceSession>();
 
@@ -418,7 +423,7 @@ const sessions = new WeakMap<MiniGPT, InferenceSession>();
  * an import's eos_token_id), if it has one. A character model (minigpt train --data) slides past
  * its context, as generate --slide, to write a few lines.
  */
-export function sample({ model, metadata }: Loaded, ids: number[], opts: { temperature: number; topK: number; topP: number; seed: number }): { prompt: number[]; generated: number[] } {
+export function sample({ model, metadata }: Loaded, ids: number[], { maxNew, ...opts }: { temperature: number; topK: number; topP: number; seed: number; maxNew?: number }): { prompt: number[]; generated: number[] } {
   const special = specialTokens(metadata, model.config.vocab_size);
   const slide = metadata["task"] === "text";
   const prompt = ids.length > 0 && ids.length < model.config.context_len ? ids : [special.bos ?? 0];
@@ -428,7 +433,8 @@ export function sample({ model, metadata }: Loaded, ids: number[], opts: { tempe
     session = sessions.get(model) ?? new InferenceSession(model, sessionThreads());
     sessions.set(model, session);
   }
-  const options = { maxNew: slide ? 160 : Math.min(model.config.context_len - prompt.length, 64), ...opts, stopAt: special.eos, engine, slide, ...(session === undefined ? {} : { session }) };
+  const asked = maxNew ?? defaultMaxNew({ metadata });
+  const options = { maxNew: slide ? asked : Math.min(model.config.context_len - prompt.length, asked), ...opts, stopAt: special.eos, engine, slide, ...(session === undefined ? {} : { session }) };
   checkGenerateInput(model, prompt, options);
   return { prompt, generated: generate(model, prompt, options).generated };
 }

@@ -120,6 +120,7 @@ const STRINGS = {
     "Activation addition: the stream on one text minus the stream on another (at their last positions), or an SAE feature's direction, added times the scale at every position of the input, at one hook point. What the model then predicts next and how it goes on (greedy) shows what that direction means to the layers after it. As `minigpt steer`.",
     "Suma de activaciones: el flujo sobre un texto menos el flujo sobre otro (en sus últimas posiciones), o la dirección de una feature del SAE, sumada por la escala en cada posición de la entrada, en un punto de enganche. Lo que el modelo predice entonces y cómo sigue (voraz) muestra qué significa esa dirección para las capas posteriores. Como `minigpt steer`.",
   ],
+  maxNew: ["new tokens", "tokens nuevos"],
   steerDirection: ["direction", "dirección"],
   steerContrast: ["difference of two texts", "diferencia de dos textos"],
   steerFeature: ["an SAE feature", "una feature del SAE"],

@@ -59,7 +59,7 @@ export const JOBS = {
   probes: (c: JobContext, sentences?: number) => probes(c.loaded, sentences),
   /** Steering on an input: the prediction and a continuation, with and without the direction added. */
   steer: (c: JobContext, ids: number[], direction: SteerDirection, scale: number) => steer(c.loaded, ids, direction, scale),
-  sample: (c: JobContext, ids: number[], opts: { temperature: number; topK: number; topP: number; seed: number }) => sample(c.loaded, ids, opts),
+  sample: (c: JobContext, ids: number[], opts: { temperature: number; topK: number; topP: number; seed: number; maxNew?: number }) => sample(c.loaded, ids, opts),
 };
 
 export type Jobs = typeof JOBS;
