@@ -1,7 +1,7 @@
 // The analysis commands as a user runs them: JSON that satisfies each tool's invariant,
 // readable tables by default, clear refusals.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -198,6 +198,37 @@ describe("analysis commands", () => {
       expect(e.code).toBe(2);
       expect(e.stderr).toMatch(message);
     }
+  });
+  it("probe --data: your own labelled positions (any model), every fifth held out or as each line's split says; bad lines named", () => {
+    const shipped = cli({ cwd: root, extra: ["--checkpoint", join(root, "checkpoints/minigpt.safetensors")] });
+    const dir = mkdtempSync(join(tmpdir(), "minigpt-probe-data-"));
+    // a time word and a subject, in one language: is the clause past or present?
+    const es = { times: [["ayer", "past"], ["hoy", "present"], ["ahora", "present"]], subjects: ["ellos", "yo", "tú", "el perro", "él", "nosotros", "ella", "los perros"] };
+    const en = { times: [["yesterday", "past"], ["today", "present"], ["now", "present"]], subjects: ["they", "I", "you", "the dog", "he", "we", "she", "the dogs"] };
+    const lines = [es, en].flatMap((l) => l.times.flatMap(([t, label]) => l.subjects.map((s) => JSON.stringify({ text: `<bos> ${t} ${s}`, label }))));
+    writeFileSync(join(dir, "tense.jsonl"), lines.join("\n") + "\n");
+    const r = shipped.json<{ positions: string; probes: { property: string; classes: string[]; positions: { train: number; test: number }; trained: { states: { test: number }[] } }[] }>("probe", "--data", join(dir, "tense.jsonl"));
+    expect(r.probes).toHaveLength(1);
+    expect(r.probes[0]!.property).toBe("label");
+    expect(r.probes[0]!.classes).toEqual(["past", "present"]);
+    expect(r.probes[0]!.positions).toEqual({ train: 39, test: 9 }); // every fifth of 48 held out
+    expect(r.probes[0]!.trained.states[1]!.test).toBe(1); // after block 0's attention: the time word read
+    // an explicit split, and the position counted from the end
+    writeFileSync(join(dir, "split.jsonl"), lines.map((l, i) => JSON.stringify({ ...JSON.parse(l), position: -1, split: i % 3 === 0 ? "test" : "train" })).join("\n"));
+    expect(shipped.json<{ probes: { positions: { train: number; test: number } }[] }>("probe", "--data", join(dir, "split.jsonl")).probes[0]!.positions).toEqual({ train: 32, test: 16 });
+    const bad = (name: string, content: string, message: RegExp, args: string[] = []): void => {
+      writeFileSync(join(dir, name), content);
+      const e = shipped.run("probe", "--data", join(dir, name), ...args);
+      expect(e.code, e.stderr).toBe(2);
+      expect(e.stderr).toMatch(message);
+    };
+    bad("json.jsonl", `${lines[0]}\n{ nope\n`, /json\.jsonl line 2: not JSON/);
+    bad("one.jsonl", lines.slice(0, 8).join("\n"), /at least two labels; every line says "past"/);
+    bad("pos.jsonl", JSON.stringify({ text: "<bos> hoy", label: "x", position: 5 }), /line 1: position 5 is not a token index of its 2 tokens/);
+    bad("shape.jsonl", JSON.stringify({ words: "<bos> hoy" }), /line 1: expected \{"text": "…", "label": "…"\}/);
+    bad("split2.jsonl", JSON.stringify({ text: "<bos> hoy", label: "x", split: "dev" }), /split "dev": expected "train" or "test"/);
+    bad("both.jsonl", lines.join("\n"), /--property and --sentences choose the verb grammar's probes/, ["--property", "tense"]);
+    rmSync(dir, { recursive: true, force: true });
   });
   it("bandwidth: 5 writers per stream dimension in each block of the locked model", () => {
     const b = json<{ blocks: { ratio: number; headOverlap: number[][] }[] }>("bandwidth");
