@@ -5,10 +5,10 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { probeProperties, type ProbeItem, type ProbeReport } from "../interp/probe.js";
+import { parseProbeData, probeProperties, type LabelledPositions, type ProbeItem, type ProbeReport } from "../interp/probe.js";
 import { MiniGPT } from "../model/minigpt.js";
 import { GRAMMAR_CLASSES, grammarProbeSets, type GrammarProperty } from "../train/corpus.js";
-import { usesVerbGrammar, type TextTokenizer } from "../train/tokenizer.js";
+import { usesVerbGrammar } from "../train/tokenizer.js";
 import { str, type Command } from "./command.js";
 import { displayPath, openCheckpoint, parseInteger, printJson, table, UsageError, writeFileAtomic } from "./common.js";
 import { percent } from "./inspect.js";
@@ -24,56 +24,6 @@ interface ProbeTask {
   readonly train: readonly ProbeItem[];
   readonly test: readonly ProbeItem[];
   readonly properties: readonly { readonly name: string; readonly title: string; readonly classes: readonly string[]; readonly train: Int32Array; readonly test: Int32Array }[];
-}
-
-/**
- * Labelled positions from a JSON Lines file: {"text": "…", "label": "…"} a line, with an optional
- * "position" (a token index; negative counts from the end; default the last token) and "split"
- * ("train" or "test"; without any, every fifth line is held out). The text is encoded as --text is.
- */
-export function readProbeData(source: string, content: string, tok: TextTokenizer, context: number): ProbeTask {
-  const rows: { ids: number[]; position: number; label: string; split: "train" | "test" | null }[] = [];
-  content.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    const where = `${source} line ${i + 1}`;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (err) {
-      throw new UsageError(`${where}: not JSON (${(err as Error).message})`);
-    }
-    const r = row as Record<string, unknown>;
-    if (typeof row !== "object" || row === null || typeof r["text"] !== "string" || (typeof r["label"] !== "string" && typeof r["label"] !== "number")) {
-      throw new UsageError(`${where}: expected {"text": "…", "label": "…"} (optional "position", "split")`);
-    }
-    let ids: number[];
-    try {
-      ids = tok.encode(r["text"]);
-    } catch (err) {
-      throw new UsageError(`${where}: ${(err as Error).message}`);
-    }
-    if (ids.length === 0) throw new UsageError(`${where}: the text encodes to no tokens`);
-    if (ids.length > context) throw new UsageError(`${where}: ${ids.length} tokens, more than this model's context of ${context}`);
-    const p = r["position"] ?? -1;
-    if (!Number.isInteger(p) || (p as number) >= ids.length || (p as number) < -ids.length) throw new UsageError(`${where}: position ${String(p)} is not a token index of its ${ids.length} tokens`);
-    const split = r["split"] ?? null;
-    if (split !== null && split !== "train" && split !== "test") throw new UsageError(`${where}: split ${JSON.stringify(split)}: expected "train" or "test"`);
-    const position = (p as number) < 0 ? ids.length + (p as number) : (p as number);
-    rows.push({ ids: ids.slice(0, position + 1), position, label: String(r["label"]), split });
-  });
-  const split = rows.some((r) => r.split !== null);
-  const isTest = (r: (typeof rows)[number], i: number): boolean => (split ? r.split === "test" : i % 5 === 4);
-  const train = rows.filter((r, i) => !isTest(r, i)), test = rows.filter(isTest);
-  const classes = [...new Set(rows.map((r) => r.label))].sort();
-  if (classes.length < 2) throw new UsageError(`${source}: a probe needs at least two labels; every line says "${classes[0] ?? ""}"`);
-  if (train.length < classes.length || test.length === 0) throw new UsageError(`${source}: ${train.length} positions to fit and ${test.length} held out; give more lines (every fifth is held out unless "split" says)`);
-  const item = (r: (typeof rows)[number]): ProbeItem => ({ ids: r.ids, position: r.position, label: classes.indexOf(r.label) });
-  const labels = (rs: typeof rows): Int32Array => Int32Array.from(rs, (r) => classes.indexOf(r.label));
-  return {
-    what: `the positions of ${displayPath(source)}`,
-    train: train.map(item), test: test.map(item),
-    properties: [{ name: "label", title: "label", classes, train: labels(train), test: labels(test) }],
-  };
 }
 
 export const probeCommand: Command = {
@@ -98,7 +48,15 @@ export const probeCommand: Command = {
     if (data !== undefined && !existsSync(data)) throw new UsageError(`--data ${data}: no such file`);
     const { model, path, tok } = openCheckpoint(str(values, "checkpoint"));
     let task: ProbeTask;
-    if (data !== undefined) task = readProbeData(data, readFileSync(data, "utf8"), tok, model.config.context_len);
+    if (data !== undefined) {
+      let parsed: LabelledPositions;
+      try {
+        parsed = parseProbeData(displayPath(data), readFileSync(data, "utf8"), (t) => tok.encode(t), model.config.context_len);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      task = { what: `the positions of ${displayPath(data)}`, train: parsed.train, test: parsed.test, properties: [{ name: "label", title: "label", classes: parsed.classes, ...parsed.labels }] };
+    }
     else {
       if (!usesVerbGrammar(tok, model.config.vocab_size)) throw new UsageError("this model does not use the verb grammar's vocabulary: bring labelled positions with --data FILE.jsonl");
       const sets = grammarProbeSets(n, { context: model.config.context_len });

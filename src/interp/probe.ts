@@ -225,3 +225,60 @@ export function probeProperties(
 export function probeStream(model: MiniGPT, train: readonly ProbeItem[], test: readonly ProbeItem[], classes: number, options: ProbeOptions = {}): ProbeReport {
   return probeStates(streamStates(model.config), streamFeatures(model, train), streamFeatures(model, test), classes, options);
 }
+
+/** Positions to fit and to score, labelled with one of `classes` (their indices in `labels`). */
+export interface LabelledPositions {
+  readonly train: ProbeItem[];
+  readonly test: ProbeItem[];
+  readonly classes: string[];
+  readonly labels: { readonly train: Int32Array; readonly test: Int32Array };
+}
+
+/**
+ * Labelled positions from a JSON Lines file: {"text": "…", "label": "…"} a line, with an optional
+ * "position" (a token index; negative counts from the end; default the last token) and "split"
+ * ("train" or "test"; without any, every fifth line is held out). `encode` reads the text (as
+ * --text is read); a bad line is refused with its number.
+ */
+export function parseProbeData(source: string, content: string, encode: (text: string) => number[], context: number): LabelledPositions {
+  const rows: { ids: number[]; position: number; label: string; split: "train" | "test" | null }[] = [];
+  content.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    const where = `${source} line ${i + 1}`;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (err) {
+      throw new Error(`${where}: not JSON (${(err as Error).message})`);
+    }
+    const r = row as Record<string, unknown>;
+    if (typeof row !== "object" || row === null || typeof r["text"] !== "string" || (typeof r["label"] !== "string" && typeof r["label"] !== "number")) {
+      throw new Error(`${where}: expected {"text": "…", "label": "…"} (optional "position", "split")`);
+    }
+    let ids: number[];
+    try {
+      ids = encode(r["text"]);
+    } catch (err) {
+      throw new Error(`${where}: ${(err as Error).message}`);
+    }
+    if (ids.length === 0) throw new Error(`${where}: the text encodes to no tokens`);
+    if (ids.length > context) throw new Error(`${where}: ${ids.length} tokens, more than this model's context of ${context}`);
+    const p = r["position"] ?? -1;
+    if (typeof p !== "number" || !Number.isInteger(p) || p >= ids.length || p < -ids.length) throw new Error(`${where}: position ${String(p)} is not a token index of its ${ids.length} tokens`);
+    const split = r["split"] ?? null;
+    if (split !== null && split !== "train" && split !== "test") throw new Error(`${where}: split ${JSON.stringify(split)}: expected "train" or "test"`);
+    const position = p < 0 ? ids.length + p : p;
+    rows.push({ ids: ids.slice(0, position + 1), position, label: String(r["label"]), split });
+  });
+  const explicit = rows.some((r) => r.split !== null);
+  const isTest = (r: (typeof rows)[number], i: number): boolean => (explicit ? r.split === "test" : i % 5 === 4);
+  const train = rows.filter((r, i) => !isTest(r, i)), test = rows.filter(isTest);
+  const classes = [...new Set(rows.map((r) => r.label))].sort();
+  if (classes.length < 2) throw new Error(`${source}: a probe needs at least two labels; every line says "${classes[0] ?? ""}"`);
+  if (train.length < classes.length || test.length === 0) throw new Error(`${source}: ${train.length} positions to fit and ${test.length} held out; give more lines (every fifth is held out unless "split" says)`);
+  const item = (r: (typeof rows)[number]): ProbeItem => ({ ids: r.ids, position: r.position, label: classes.indexOf(r.label) });
+  return {
+    train: train.map(item), test: test.map(item), classes,
+    labels: { train: Int32Array.from(train, (r) => classes.indexOf(r.label)), test: Int32Array.from(test, (r) => classes.indexOf(r.label)) },
+  };
+}
