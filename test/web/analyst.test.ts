@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { blockBudget, contrastVector, grammarProbeSets, GRAMMAR_CLASSES, MiniGPT, probeProperties, featureDirection, generate, kernels, parameterChecksum, setKernels, softmaxVec, specialTokens, steeringEffect, steeringHooks, topK, tunedDecode } from "../../src/index.js";
+import { blockBudget, contrastVector, grammarProbeSets, GRAMMAR_CLASSES, MiniGPT, parseProbeData, probeProperties, featureDirection, generate, kernels, parameterChecksum, setKernels, softmaxVec, specialTokens, steeringEffect, steeringHooks, topK, tunedDecode } from "../../src/index.js";
 import { Analyst, Superseded, type Port } from "../../web/src/lib/analyst.js";
 import { analyse, CANONICAL_TEXT, packView, readText, unpackView } from "../../web/src/lib/compute.js";
 import { LESSONS } from "../../web/src/lib/lessons.js";
@@ -126,6 +126,18 @@ describe("the analysis worker's transport", () => {
       expect(p.majority).toBe(trained[i]!.majority);
     });
     expect(r.states.map((s) => s.after)).toEqual(["embed", "attn", "mlp", "attn", "mlp"]);
+  });
+  it("probes on a file's labelled positions through the worker: the library's, and a bad line named", async () => {
+    const remote = new Analyst(inProcess().port, 0);
+    const lines = ["ayer", "hoy", "yesterday", "today", "ahora", "now"].flatMap((t) => ["ellos", "yo", "tú", "él"].map((s) => JSON.stringify({ text: `<bos> ${t} ${s}`, label: t === "ayer" || t === "yesterday" ? "past" : "present" })));
+    const r = await remote.run("probes", loaded, "probesOnData", null, "t.jsonl", lines.join("\n"));
+    const d = parseProbeData("t.jsonl", lines.join("\n"), (t) => loaded.tok.encode(t), 32);
+    const [want] = probeProperties(loaded.model, d.train, d.test, [{ classes: 2, ...d.labels }]);
+    expect(r.properties).toHaveLength(1);
+    expect(r.properties[0]!.classes).toEqual(["past", "present"]);
+    expect(r.properties[0]!.trained).toEqual(want!.states.map((s) => s.test));
+    expect(r.sentences).toEqual({ train: d.train.length, test: d.test.length });
+    await expect(remote.run("probes", loaded, "probesOnData", null, "bad.jsonl", "{ nope")).rejects.toThrow(/bad\.jsonl line 1: not JSON/);
   });
   it("a request still waiting when its channel asks again is replaced; other channels are not", async () => {
     const { port, sent } = inProcess();

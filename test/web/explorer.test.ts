@@ -619,6 +619,18 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     const byState = [0, 1, 2, 3, 4].flatMap((k) => cli_.probes.map((p) => [p.property, p.trained.states[k]!.test, p.control.states[k]!.test] as const));
     expect(shown).toHaveLength(15);
     expect(shown).toEqual(byState);
+    // your own labelled positions: the CLI's --data figures; a bad file says which line
+    const lines = ["ayer", "hoy", "yesterday", "today", "ahora", "now"].flatMap((t) => ["ellos", "yo", "tú", "él", "the dog", "I"].map((s) => JSON.stringify({ text: `<bos> ${t} ${s}`, label: t === "ayer" || t === "yesterday" ? "past" : "present" })));
+    const dir = mkdtempSync(join(tmpdir(), "minigpt-probes-"));
+    writeFileSync(join(dir, "tense.jsonl"), lines.join("\n"));
+    await page.setInputFiles("[data-testid=probes-file]", join(dir, "tense.jsonl"));
+    await page.waitForSelector("[data-testid=probes] td[data-property=label]", { timeout: 60_000 });
+    const mine = await page.$$eval("[data-testid=probes] td[data-property=label]", (els) => els.map((e) => [Number(e.getAttribute("data-trained")), Number(e.getAttribute("data-control"))]));
+    const data = cli({ cwd: root }).json<{ probes: { trained: { states: { test: number }[] }; control: { states: { test: number }[] } }[] }>("probe", "--data", join(dir, "tense.jsonl"));
+    expect(mine).toEqual(data.probes[0]!.trained.states.map((s, k) => [s.test, data.probes[0]!.control.states[k]!.test]));
+    await page.setInputFiles("[data-testid=probes-file]", { name: "bad.jsonl", mimeType: "application/json", buffer: Buffer.from(`${lines[0]}\n{ nope`) });
+    await expect.poll(() => page.textContent("[data-panel=probes]")).toMatch(/bad\.jsonl line 2: not JSON/);
+    rmSync(dir, { recursive: true, force: true });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -5,7 +5,7 @@
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
   ablationScan, activationsFile, composition, copyingScores, halfLength, inductionSet, ovCircuitRows, describeHook, describeModel, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, specialTokens, splitWords, tokenLabel, Tokenizer, topK, usesVerbGrammar,
-  contrastVector, featureDirection, steerableHooks, steeringEffect, steeringHooks, grammarProbeSets, probeProperties, GRAMMAR_CLASSES, type GrammarProperty,
+  contrastVector, featureDirection, steerableHooks, steeringEffect, steeringHooks, grammarProbeSets, parseProbeData, probeProperties, GRAMMAR_CLASSES, type GrammarProperty,
   Tensor, ActivationCache, VOCAB, type Composition, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
@@ -505,8 +505,10 @@ export function steer({ model, tok, metadata, sae }: Loaded, ids: number[], dire
 export interface ProbeView {
   /** Each state as the grid names it (stateLabel). */
   readonly states: { readonly layer: number; readonly after: "embed" | "attn" | "mlp" | "block" }[];
+  /** Positions fitted on and held out (the grammar's: sentences; a file's: its lines). */
   readonly sentences: { readonly train: number; readonly test: number };
-  readonly properties: { readonly property: GrammarProperty; readonly classes: readonly string[]; readonly majority: number; readonly trained: number[]; readonly control: number[] }[];
+  /** The grammar's three properties, or a file's one ("label", its classes its distinct labels). */
+  readonly properties: { readonly property: GrammarProperty | "label"; readonly classes: readonly string[]; readonly majority: number; readonly trained: number[]; readonly control: number[] }[];
 }
 
 /** Whether the probes view applies: the model speaks the verb grammar, whose sentences label the positions. */
@@ -528,6 +530,17 @@ export function probes({ model }: Loaded, sentences = 200): ProbeView {
   return view;
 }
 const probesFitted = new WeakMap<MiniGPT, Map<number, ProbeView>>();
+
+/** Probes on positions labelled in a JSON Lines file (minigpt probe --data): any model, beside its untrained control. */
+export function probesOnData({ model, tok }: Loaded, name: string, content: string): ProbeView {
+  const d = parseProbeData(name, content, (t) => tok.encode(t), model.config.context_len);
+  const asked = [{ classes: d.classes.length, ...d.labels }];
+  const [[trained], [control]] = [model, new MiniGPT(model.config, { seed: 0 })].map((m) => probeProperties(m, d.train, d.test, asked));
+  return {
+    states: trained!.states.map(({ state }) => ({ layer: state.layer, after: state.after })), sentences: { train: d.train.length, test: d.test.length },
+    properties: [{ property: "label", classes: d.classes, majority: trained!.majority, trained: trained!.states.map((s) => s.test), control: control!.states.map((s) => s.test) }],
+  };
+}
 
 function fitProbes(model: MiniGPT, sentences: number): ProbeView {
   const sets = grammarProbeSets(sentences, { context: model.config.context_len });

@@ -108,6 +108,12 @@ const STRINGS = {
     "At the token before each verb, a logistic regression per stream state learns the verb's tense, person and number, or language, and is scored on held-out sentences. Beside it (grey), the same probe on the untrained model of this shape: what the stream of these tokens gives away without training. Readable is not used: steering and patching ask that. As `minigpt probe`.",
     "En el token anterior a cada verbo, una regresión logística por estado del flujo aprende el tiempo, la persona y el número, o el idioma del verbo, y se puntúa en frases reservadas. A su lado (en gris), la misma sonda sobre el modelo sin entrenar de esta forma: lo que el flujo de estos tokens delata sin entrenamiento. Legible no es usado: eso lo preguntan el steering y el patching. Como `minigpt probe`.",
   ],
+  probesHelpData: [
+    "Pick a file of labelled positions (JSON Lines: {\"text\": …, \"label\": …} a line, optional \"position\" and \"split\"): a logistic regression per stream state learns the labels and is scored on held-out lines (every fifth unless the file splits them). Beside it (grey), the same probe on the untrained model of this shape. As `minigpt probe --data`.",
+    "Elige un archivo de posiciones etiquetadas (JSON Lines: {\"text\": …, \"label\": …} por línea, con \"position\" y \"split\" opcionales): una regresión logística por estado del flujo aprende las etiquetas y se puntúa en líneas reservadas (una de cada cinco, salvo que el archivo las reparta). A su lado (en gris), la misma sonda sobre el modelo sin entrenar de esta forma. Como `minigpt probe --data`.",
+  ],
+  probesData: ["…or your labelled positions (.jsonl)", "…o tus posiciones etiquetadas (.jsonl)"],
+  probeLabels: ["labels", "etiquetas"],
   probesRun: ["Fit the probes", "Ajustar las sondas"],
   probesRunning: ["Fitting…", "Ajustando…"],
   probeTense: ["tense", "tiempo"],

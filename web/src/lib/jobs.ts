@@ -5,7 +5,7 @@
 
 import { adoptData, loadSae, loadTunedLens, MiniGPT, saveSae, saveTunedLens, tokenizerFor } from "minigpt";
 import {
-  ablation, analyse, budget, probes, steer, type SteerDirection, featureBrowser, featureDetail, headCircuits, headDetection, ovRows, latentsAt, lensGrid, neurons, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
+  ablation, analyse, budget, probes, probesOnData, steer, type SteerDirection, featureBrowser, featureDetail, headCircuits, headDetection, ovRows, latentsAt, lensGrid, neurons, patchEdges, packView, patchSetup, patchStates, perturbation, sample,
   type FeatureBrowser, type PatchSetup, type Prediction, type StreamView,
 } from "./compute.js";
 import { lessonById } from "./lessons.js";
@@ -57,6 +57,8 @@ export const JOBS = {
   },
   /** Linear probes for the verb grammar's properties, the model's and the untrained control's (no input). */
   probes: (c: JobContext, sentences?: number) => probes(c.loaded, sentences),
+  /** Linear probes on positions labelled in a file of the user's (any model). */
+  probesOnData: (c: JobContext, name: string, content: string) => probesOnData(c.loaded, name, content),
   /** Steering on an input: the prediction and a continuation, with and without the direction added. */
   steer: (c: JobContext, ids: number[], direction: SteerDirection, scale: number) => steer(c.loaded, ids, direction, scale),
   sample: (c: JobContext, ids: number[], opts: { temperature: number; topK: number; topP: number; seed: number; maxNew?: number }) => sample(c.loaded, ids, opts),
