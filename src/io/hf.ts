@@ -544,7 +544,7 @@ function planImport(folder: { config: string; tokenizer?: string; index?: string
  */
 function fillStep(step: ImportPlan["steps"][number], values: readonly Float32Array[], owned: boolean, uses: ReadonlyMap<string, number>): void {
   const [only] = values;
-  // …and only an array that is its whole buffer: a view into a pool of small buffers (Node's Buffer.allocUnsafe) is shared memory
+  // …and only an array that is its whole buffer: a view into a pool of small buffers (Node's allocUnsafe pool) is shared memory
   const whole = only !== undefined && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength;
   if (owned && whole && step.recipe.same === true && values.length === 1 && uses.get(step.sources[0]!.name) === 1 && only.length === step.param.size) adoptData(step.param, only);
   else step.recipe.fill(values, step.param.data as Float32Array);
