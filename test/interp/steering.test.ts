@@ -121,6 +121,26 @@ describe("steering", () => {
   });
 });
 
+describe("steering the other block shapes", () => {
+  it("a parallel block with GQA, RMSNorm and a gated MLP: its stream hooks, and s·v at block 0's MLP output is its b_out moved (the float64 reference)", () => {
+    const c = parseConfig({ n_layers: 2, parallel_attn_mlp: true, n_kv_heads: 2, norm_type: "rmsnorm", mlp_gated: true, activation: "silu", context_len: 16 }, LOCKED, "test");
+    const m = new MiniGPT(c, { seed: 5 });
+    expect(steerableHooks(m)).toEqual(["blocks.0.hook_resid_pre", "blocks.0.hook_attn_out", "blocks.0.hook_mlp_out", "blocks.0.hook_resid_post", "blocks.1.hook_resid_pre", "blocks.1.hook_attn_out", "blocks.1.hook_mlp_out", "blocks.1.hook_resid_post"]);
+    expect(() => contrastVector(m, [1, 2], [1, 3], "blocks.0.hook_resid_mid" as HookName)).toThrow(/cannot steer at "blocks.0.hook_resid_mid"/);
+    const w = new Map([...m.stateDict()].map(([k, t]) => [k, Float64Array.from(t.data)]));
+    w.set("blocks.0.mlp.b_out", w.get("blocks.0.mlp.b_out")!.map((x, e) => x + scale * vector[e]!));
+    const want = softmax(referenceForward(c, w, ids).logits.at(-1)!);
+    const got = nextTokenProbabilities(m, ids, [{ hook: "blocks.0.hook_mlp_out", vector, scale }]);
+    for (let i = 0; i < 64; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
+  });
+  it("an attention-only model steers its stream and attention outputs only", () => {
+    const m = new MiniGPT(parseConfig({ n_layers: 2, attn_only: true }, LOCKED, "test"), { seed: 1 });
+    expect(steerableHooks(m)).toEqual(["blocks.0.hook_resid_pre", "blocks.0.hook_attn_out", "blocks.0.hook_resid_post", "blocks.1.hook_resid_pre", "blocks.1.hook_attn_out", "blocks.1.hook_resid_post"]);
+    const v = contrastVector(m, [1, 9], [1, 10], "blocks.1.hook_resid_pre");
+    expect(steeringEffect(m, ids, { hook: "blocks.1.hook_resid_pre", vector: v, scale: 3 }).kl).toBeGreaterThan(0);
+  });
+});
+
 describe("steering the shipped model", () => {
   const { model: shipped, metadata } = loadCheckpoint(new Uint8Array(readFileSync("checkpoints/minigpt.safetensors")));
   const tok = tokenizerFor(metadata, 64);
