@@ -1155,7 +1155,9 @@ describe.skipIf(!haveBrowser)("the explorer in Chromium", () => {
     expect(await page.locator("[data-testid=heads-induction] td[data-score]").count()).toBe(144);
     // steering a big model: on request, with the texts written through its tokenizer
     await page.locator("[data-panel=steering]").scrollIntoViewIfNeeded();
-    expect(await page.isDisabled("[data-testid=steer-run]")).toBe(true); // no texts yet
+    expect(await page.inputValue("[data-testid=steer-towards]")).toBe(" Love"); // ActAdd's first example, written through its tokenizer
+    await page.fill("[data-testid=steer-towards]", "");
+    expect(await page.isDisabled("[data-testid=steer-run]")).toBe(true); // a text missing
     await page.fill("[data-testid=steer-towards]", " the");
     await page.fill("[data-testid=steer-away]", " he");
     await page.click("[data-testid=steer-run]");

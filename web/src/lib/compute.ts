@@ -441,11 +441,15 @@ export function sample({ model, metadata }: Loaded, ids: number[], { maxNew, ...
 
 /**
  * Where steering may add its direction (the stream and what adds to it, block by block) and where it
- * starts: the middle block's input; for the verb grammar, the README's tense, "<bos> hoy" − "<bos> ayer".
+ * starts: the middle block's input; for the verb grammar, the README's tense, "<bos> hoy" − "<bos> ayer";
+ * for a model with its own word-piece tokenizer (an import), ActAdd's first example, " Love" − " Hate"
+ * (Turner et al. 2023); a character model's text is the user's to write.
  */
-export function steeringPoints({ model, tok }: Loaded): { hooks: HookName[]; initial: HookName; towards: string; away: string } {
-  const hooks = steerableHooks(model), verb = usesVerbGrammar(tok, model.config.vocab_size);
-  return { hooks, initial: `blocks.${Math.floor(model.config.n_layers / 2)}.hook_resid_pre`, towards: verb ? "<bos> hoy" : "", away: verb ? "<bos> ayer" : "" };
+export function steeringPoints({ model, tok, metadata }: Loaded): { hooks: HookName[]; initial: HookName; towards: string; away: string } {
+  const hooks = steerableHooks(model), initial = `blocks.${Math.floor(model.config.n_layers / 2)}.hook_resid_pre` as HookName;
+  if (usesVerbGrammar(tok, model.config.vocab_size)) return { hooks, initial, towards: "<bos> hoy", away: "<bos> ayer" };
+  if (metadata["tokenizer"] !== undefined && metadata["task"] !== "text") return { hooks, initial, towards: " Love", away: " Hate" };
+  return { hooks, initial, towards: "", away: "" };
 }
 
 /** A steering direction: the stream on one input minus on another at a hook (last positions), or an SAE latent's decoder row. */
