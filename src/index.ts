@@ -80,7 +80,7 @@ export { eigenvalues } from "./interp/linalg.js";
 export { ablationScan, meanLoss, type AblationKind, type AblationReport, type ComponentAblation } from "./interp/ablation.js";
 export { neuronsAt, blocksWithMlp, type NeuronsAt, type NeuronRead } from "./interp/neurons.js";
 export { accuracy as probeAccuracy, fitProbe, parseProbeData, probeLoss, probePredict, probeProperties, probeStates, probeStream, relabel, streamFeatures, type LabelledPositions, type Probe, type ProbeData, type ProbeItem, type ProbeOptions, type ProbeReport, type StateProbe } from "./interp/probe.js";
-export { activationAt, checkSteerableHook, contrastVector, featureDirection, nextTokenProbabilities, steerableHooks, steeringEffect, steeringHooks, steeringSweep, type Steering, type SteeringEffect, type SweepPoint, type TokenShift } from "./interp/steering.js";
+export { activationAt, checkSteerableHook, contrastVector, featureDirection, featureSteering, meanActivationNorm, nextTokenProbabilities, steerableHooks, steeringEffect, steeringHooks, steeringSweep, type Steering, type SteeringEffect, type SweepPoint, type TokenShift } from "./interp/steering.js";
 export type { HeadKind, HeadScores, HeadScoreOptions } from "./interp/heads.js";
 export type { PatchResult, PatchMetric, ResidHook, HeadRef, EdgeResult } from "./interp/patching.js";
 export { bandwidth } from "./interp/bandwidth.js";

@@ -11,7 +11,7 @@ import { GRAMMAR_CLASSES, grammarProbeSets, type GrammarProperty } from "../trai
 import { usesVerbGrammar } from "../train/tokenizer.js";
 import { str, type Command } from "./command.js";
 import { displayPath, openCheckpoint, parseInteger, printJson, table, UsageError, writeFileAtomic } from "./common.js";
-import { percent } from "./inspect.js";
+import { percent, signed } from "./inspect.js";
 import { probeSpec, renderSvg } from "./plot.js";
 import { ProgressBar } from "./progress.js";
 
@@ -93,8 +93,8 @@ export const probeCommand: Command = {
         ["state", "trained", "control", "trained − control", "fitted on (trained)"],
         r.trained.states.map((s, k) => {
           const c = r.control.states[k]!;
-          const gain = Math.round(100 * (s.test - c.test));
-          return [s.state.label, percent(s.test, 0), percent(c.test, 0), `${gain > 0 ? "+" : gain < 0 ? "−" : ""}${Math.abs(gain)} ${"█".repeat(Math.max(0, Math.round(gain / 4)))}`, percent(s.train, 0)];
+          const gain = 100 * (s.test - c.test); // percentage points
+          return [s.state.label, percent(s.test, 0), percent(c.test, 0), `${signed(gain, 0)} ${"█".repeat(Math.max(0, Math.round(gain / 4)))}`, percent(s.train, 0)];
         }),
         [1, 2, 4],
       ));

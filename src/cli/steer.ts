@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { generate } from "../model/generate.js";
 import { blockHook, type BlockHookName } from "../model/hooks.js";
 import { loadSae } from "../interp/sae.js";
-import { contrastVector, featureDirection, steeringEffect, steeringHooks, steeringSweep, type Steering } from "../interp/steering.js";
+import { contrastVector, featureSteering, steeringEffect, steeringHooks, steeringSweep, type Steering } from "../interp/steering.js";
 import { specialTokens } from "../train/hf-tokenizer.js";
 import { usesVerbGrammar } from "../train/tokenizer.js";
 import { str, type Command } from "./command.js";
@@ -80,10 +80,7 @@ export const steerCommand: Command = {
       const sae = loadSae(readBytes(file, "SAE"), model, file);
       const latent = parseInteger(feature, "--feature")!;
       if (latent >= sae.m) throw new UsageError(`--feature ${latent}: this SAE has latents 0 to ${sae.m - 1}`);
-      const vector = featureDirection(sae, latent);
-      const hook = sae.hook as Steering["hook"];
-      if (scale === undefined) scale = steeringEffect(model, ids, { hook, vector, scale: 0 }).activationNorm / 4;
-      steering = { hook, vector, scale };
+      steering = featureSteering(model, sae, latent, ids, scale);
       what = `feature #${latent}'s decoder row (length 1)`;
     }
 

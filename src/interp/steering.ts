@@ -58,6 +58,33 @@ export function featureDirection(sae: SparseAutoencoder, latent: number): Float6
   return row.map((x) => x / n);
 }
 
+/** The mean length, over the positions, of the rows of an activation [.., T, d]. */
+function meanRowNorm(t: Tensor): number {
+  const d = t.shape.at(-1)!, T = t.size / d;
+  let norms = 0;
+  for (let p = 0; p < T; p++) {
+    let s = 0;
+    for (let e = 0; e < d; e++) s += t.data[p * d + e]! ** 2;
+    norms += Math.sqrt(s);
+  }
+  return norms / T;
+}
+
+/** The activation's mean length at `hook` over the positions of `ids` (the scale a steering is measured against). */
+export function meanActivationNorm(model: MiniGPT, ids: readonly number[], hook: HookName): number {
+  return meanRowNorm(model.runWithCache([...ids]).cache.get(checkSteerableHook(model, hook)));
+}
+
+/**
+ * An SAE latent as a steering at the SAE's hook point: its unit decoder row times `length` — by
+ * default a quarter of the activation's mean length there on `ids`, enough to move a prediction
+ * without drowning the stream (the CLI's default, the page's scale 1).
+ */
+export function featureSteering(model: MiniGPT, sae: SparseAutoencoder, latent: number, ids: readonly number[], length?: number): Steering {
+  const hook = checkSteerableHook(model, sae.hook), vector = featureDirection(sae, latent);
+  return { hook, vector, scale: length ?? meanActivationNorm(model, ids, hook) / 4 };
+}
+
 /** Hooks that add each steering's `scale · vector` at every position of its hook point. */
 export function steeringHooks(steerings: readonly Steering[]): Hooks {
   const hooks = new Hooks();
@@ -118,14 +145,7 @@ export function nextTokenProbabilities(model: MiniGPT, ids: readonly number[], s
 export function steeringEffect(model: MiniGPT, ids: readonly number[], steering: Steering, { top = 5, floor = 0.01 } = {}): SteeringEffect {
   checkSteerableHook(model, steering.hook);
   const { logits, cache } = model.runWithCache([...ids]); // the unsteered run: its logits and the activation steered
-  const act = cache.get(steering.hook);
-  const d = act.shape.at(-1)!, T = act.size / d, V = model.config.vocab_size;
-  let norms = 0;
-  for (let p = 0; p < T; p++) {
-    let s = 0;
-    for (let e = 0; e < d; e++) s += act.data[p * d + e]! ** 2;
-    norms += Math.sqrt(s);
-  }
+  const V = model.config.vocab_size;
   const before = softmax64(logits.data, logits.size - V, V), after = nextTokenProbabilities(model, ids, [steering]);
   let kl = 0;
   for (let i = 0; i < before.length; i++) if (after[i]! > 0) kl += after[i]! * (Math.log(after[i]!) - Math.log(before[i]!));
@@ -133,7 +153,7 @@ export function steeringEffect(model: MiniGPT, ids: readonly number[], steering:
   const delta = Float64Array.from(likely, (i) => Math.log(after[i]!) - Math.log(before[i]!));
   const pick = (sign: 1 | -1): TokenShift[] =>
     topK(delta.map((x) => sign * x), top).filter(({ value }) => value > 0).map(({ id }) => ({ id: likely[id]!, delta: delta[id]! }));
-  return { addedNorm: Math.abs(steering.scale) * Math.hypot(...steering.vector), activationNorm: norms / T, before, after, kl: Math.max(0, kl), raised: pick(1), lowered: pick(-1) };
+  return { addedNorm: Math.abs(steering.scale) * Math.hypot(...steering.vector), activationNorm: meanRowNorm(cache.get(steering.hook)), before, after, kl: Math.max(0, kl), raised: pick(1), lowered: pick(-1) };
 }
 
 export interface SweepPoint {

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadSae, trainSae, collectActivations } from "../../src/interp/sae.js";
-import { activationAt, contrastVector, featureDirection, nextTokenProbabilities, steerableHooks, steeringEffect, steeringHooks, steeringSweep } from "../../src/interp/steering.js";
+import { activationAt, contrastVector, featureDirection, featureSteering, meanActivationNorm, nextTokenProbabilities, steerableHooks, steeringEffect, steeringHooks, steeringSweep } from "../../src/interp/steering.js";
 import { loadCheckpoint } from "../../src/io/checkpoint.js";
 import { parseConfig } from "../../src/model/config.js";
 import { generate } from "../../src/model/generate.js";
@@ -118,6 +118,13 @@ describe("steering", () => {
     const row = sae.W_dec.data.subarray(3 * 64, 4 * 64);
     for (let e = 0; e < 64; e++) expect(d[e]! * Math.hypot(...row)).toBeCloseTo(row[e]!, 6);
     expect(() => featureDirection(sae, 16)).toThrow(/latents 0 to 15/);
+    // as a steering: by default a quarter of the stream's mean length there (the reference's own stream)
+    const resid = referenceForward(model.config, weights(null), ids).resid[1]!;
+    const f = featureSteering(model, sae, 3, ids);
+    expect(f.hook).toBe("blocks.1.hook_resid_pre");
+    expect(f.scale).toBeCloseTo(resid.reduce((t, r) => t + Math.hypot(...r), 0) / ids.length / 4, 3);
+    expect(featureSteering(model, sae, 3, ids, 7).scale).toBe(7);
+    expect(() => meanActivationNorm(model, ids, "blocks.0.attn.hook_z")).toThrow(/cannot steer at/);
   });
 });
 

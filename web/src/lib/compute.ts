@@ -5,10 +5,11 @@
 import {
   activeLatents, attentionPattern, attributionPatchHooks, edgeAttributionPatching, patchCells, blockBudget, blockBudgetAt, featureIndex, featureView, headScores, tunedDecode, validationSet, BOS, causalityCheck, checkGenerateInput, chooseEngine, configToJson, costPerToken, decodeVectors, decompose,
   ablationScan, activationsFile, composition, copyingScores, halfLength, inductionSet, ovCircuitRows, describeHook, describeModel, formulaCount, generate, blocksWithMlp, neuronsAt, InferenceSession, inventory, norm, parseConfig, patchOne, softmaxVec, streamStates, streamVector, specialTokens, splitWords, tokenLabel, Tokenizer, topK, usesVerbGrammar,
-  contrastVector, featureDirection, steerableHooks, steeringEffect, steeringHooks, grammarProbeSets, parseProbeData, probeProperties, GRAMMAR_CLASSES, type GrammarProperty,
+  contrastVector, featureSteering, steerableHooks, steeringEffect, steeringHooks, type Steering, grammarProbeSets, parseProbeData, probeProperties, GRAMMAR_CLASSES, type GrammarProperty,
   Tensor, ActivationCache, VOCAB, type Composition, type Decomposition, type FeatureIndex, type HeadScores, type HookName, type Inventory, type TunedLens, MiniGPT, type ModelConfig, type TextTokenizer,
 } from "minigpt";
 import type { Loaded } from "./models.js";
+import type { StatePart } from "./state-names.js";
 import { sessionThreads } from "./threads.js";
 
 export type { MiniGPT, ModelConfig, TextTokenizer } from "minigpt";
@@ -39,7 +40,7 @@ export interface StreamView {
   /** Stream states h₀, after attn 0, after mlp 0, … (index into the grid's rows). */
   readonly states: number[];
   /** Each state's block (−1 for h₀) and how far into it, for its label. */
-  readonly stateParts: { layer: number; after: "embed" | "attn" | "mlp" | "block" }[];
+  readonly stateParts: StatePart[];
   /** [state][position][d_model] */
   readonly vectors: number[][][];
   /** [state][position] ‖h‖ */
@@ -481,17 +482,14 @@ export interface SteerView {
  * `maxNew` tokens, in the model's own forward (the hooks; not the compiled session).
  */
 export function steer({ model, tok, metadata, sae }: Loaded, ids: number[], direction: SteerDirection, scale: number, maxNew = 8): SteerView {
-  let hook: HookName, vector: Float64Array, unit = 1;
-  if (direction.kind === "contrast") {
-    hook = direction.hook;
-    vector = contrastVector(model, direction.towards, direction.away, hook);
-  } else {
+  let steering: Steering;
+  if (direction.kind === "contrast") steering = { hook: direction.hook, vector: contrastVector(model, direction.towards, direction.away, direction.hook), scale };
+  else {
     if (sae === undefined) throw new Error("this model has no SAE to take a feature from");
-    hook = sae.hook as HookName;
-    vector = featureDirection(sae, direction.latent);
-    unit = steeringEffect(model, ids, { hook, vector, scale: 0 }).activationNorm / 4;
+    const unit = featureSteering(model, sae, direction.latent, ids); // scale 1: the library's default length
+    steering = { ...unit, scale: scale * unit.scale };
   }
-  const steering = { hook, vector, scale: scale * unit };
+  const hook = steering.hook;
   const e = steeringEffect(model, ids, steering);
   const top = (p: Float64Array): Prediction[] => topK(p, 5).map(({ id, value }) => ({ id, token: tokenName(tok, id), prob: value }));
   const effects = (xs: readonly { id: number; delta: number }[]): TokenEffect[] => tokenEffects(tok, model.config.vocab_size, xs.map((x) => ({ id: x.id, value: x.delta })));
@@ -508,7 +506,7 @@ export function steer({ model, tok, metadata, sae }: Loaded, ids: number[], dire
 /** Held-out accuracy of linear probes per stream state, for the trained model and the untrained control (minigpt probe). */
 export interface ProbeView {
   /** Each state as the grid names it (stateLabel). */
-  readonly states: { readonly layer: number; readonly after: "embed" | "attn" | "mlp" | "block" }[];
+  readonly states: StatePart[];
   /** Positions fitted on and held out (the grammar's: sentences; a file's: its lines). */
   readonly sentences: { readonly train: number; readonly test: number };
   /** The grammar's three properties, or a file's one ("label", its classes its distinct labels). */

@@ -1,5 +1,7 @@
 // Every label in English and Spanish; the language is one piece of reactive state.
 
+import { stateNames, type StatePart } from "./state-names.js";
+
 export type Lang = "en" | "es";
 
 export const ui = $state<{ lang: Lang }>({ lang: "en" });
@@ -57,10 +59,6 @@ const STRINGS = {
   morePositionsLeft: ["more positions to the left", "posiciones más a la izquierda"],
   gridHelp: ["Rows: states inside the stack · columns: token positions. Click a cell.", "Filas: estados dentro de la pila · columnas: posiciones. Pulsa una celda."],
   showLens: ["show the logit lens in each cell", "mostrar el logit lens en cada celda"],
-  embedRow: ["h₀ (embed)", "h₀ (embedding)"],
-  afterAttn: ["after attn", "tras attn"],
-  afterMlp: ["after mlp", "tras mlp"],
-  afterBlock: ["after block", "tras el bloque"],
   bigramFloor: ["bigram floor", "piso de bigramas"],
   fullModel: ["full model", "modelo completo"],
   bigramFloorHelp: ["k = 0: the embedding alone, read by the unembedding — not the model's answer.", "k = 0: solo el embedding, leído por el unembedding — no es la respuesta del modelo."],
@@ -323,7 +321,6 @@ export function tr(key: Key): string {
 }
 
 /** Row label of the stream grid for a state: h₀, or after block l's attention / MLP / whole block (blocks from 0, as in the hook names). */
-export function stateLabel(part: { layer: number; after: "embed" | "attn" | "mlp" | "block" }): string {
-  if (part.after === "embed") return tr("embedRow");
-  return `${tr(part.after === "attn" ? "afterAttn" : part.after === "mlp" ? "afterMlp" : "afterBlock")} ${part.layer}`;
+export function stateLabel(part: StatePart): string {
+  return stateNames(part)[ui.lang === "en" ? 0 : 1];
 }

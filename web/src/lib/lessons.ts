@@ -5,8 +5,9 @@
 // in the page — computed here, in Node-testable code, not written down. English and Spanish.
 
 import { describeModel, formulaCount, GPT2_SMALL, inventory } from "minigpt";
-import { budget, causalityHolds, decomposition, headCircuits, headDetection, lastState, lensGrid, ovRows, probes, probesApply, signed, steer, steeringPoints, type ProbeView, type StreamView } from "./compute.js";
+import { budget, causalityHolds, decomposition, headCircuits, headDetection, lastState, lensGrid, ovRows, probes, probesApply, signed, steer, steeringPoints, type StreamView } from "./compute.js";
 import type { Loaded } from "./models.js";
+import { stateNames } from "./state-names.js";
 
 /** English and Spanish. */
 export type Text2 = readonly [string, string];
@@ -92,13 +93,6 @@ export function inductionCircuit(ctx: LessonContext) {
 }
 
 const headList = (layer: number, hs: readonly { head: number; score: number }[]): string => hs.map((h) => `${layer}.${h.head} (${h.score.toFixed(2)})`).join(", ");
-
-/** A stream state's name in both languages, as the grid writes it. */
-function stateNames(part: ProbeView["states"][number]): Text2 {
-  if (part.after === "embed") return ["h₀ (embed)", "h₀ (embedding)"];
-  const [en, es] = { attn: ["after attn", "tras attn"], mlp: ["after mlp", "tras mlp"], block: ["after block", "tras el bloque"] }[part.after];
-  return [`${en} ${part.layer}`, `${es} ${part.layer}`];
-}
 
 const notGrammar: Text2 = ["This lesson reads the verb grammar's sentences: load the shipped model.", "Esta lección lee las frases de la gramática verbal: carga el modelo incluido."];
 
